@@ -1,0 +1,461 @@
+//! Client generation with progenitor, for `build.rs`.
+//!
+//! On top of progenitor this module does three things, each for a reason:
+//!
+//! * **Every number is a decimal.** typify's type conversion matches a schema exactly, so
+//!   `{type: number}`, `{type: number, format: float}` and `{type: number, minimum: 0}` are
+//!   different schemas and any one forgotten stays a float. [`decimalize`] first rewrites
+//!   every `type: number` schema (and every `type: string, format: decimal` one) to a single
+//!   canonical form that is converted to `rust_decimal::Decimal`; [`find_floats`] then fails
+//!   the build if an `f32` or `f64` is left anywhere in the generated code.
+//! * **Every digit is kept.** serde_json hands numbers to a `Deserialize` impl as `f64`
+//!   unless its global `arbitrary_precision` feature is on. Each `Decimal` field is given a
+//!   `deserialize_with` function (see `purchase_clients::decimal`) that reads the number's
+//!   text instead, with no global side effect.
+//! * **The generated constructor works.** `Client::new` builds a `reqwest::Client`; with
+//!   rustls and an explicitly chosen crypto provider that needs the provider installed first,
+//!   so a configurable statement is put at the top of `Client::new`.
+
+use crate::{Error, Step};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+use quote::ToTokens;
+use schemars08::schema::{InstanceType, Metadata, SchemaObject, SingleOrVec};
+use serde_json::{json, Value};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+
+/// The `format` that marks a schema as an exact decimal amount.
+pub const DECIMAL_FORMAT: &str = "decimal";
+
+/// Keywords dropped from a number schema when it becomes a decimal string: they describe a
+/// float's value space, which `Decimal` parsing replaces.
+const NUMBER_KEYWORDS: &[&str] = &[
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "pattern",
+];
+
+/// Members of a schema that hold data rather than subschemas.
+const DATA_KEYWORDS: &[&str] = &["example", "examples", "enum", "default", "const"];
+
+/// How to generate one client.
+#[derive(Debug, Clone)]
+pub struct GenerateOptions {
+    /// Path of the function that deserializes a `Decimal` field exactly.
+    pub decimal_fn: String,
+    /// Path of the function that deserializes an `Option<Decimal>` field exactly.
+    pub decimal_option_fn: String,
+    /// Path of the function that deserializes a `Vec<Decimal>` field exactly.
+    pub decimal_vec_fn: String,
+    /// A statement put at the top of the generated `Client::new`.
+    pub client_new_prelude: Option<String>,
+}
+
+impl Default for GenerateOptions {
+    fn default() -> Self {
+        GenerateOptions {
+            decimal_fn: "crate::decimal::exact".into(),
+            decimal_option_fn: "crate::decimal::exact_option".into(),
+            decimal_vec_fn: "crate::decimal::exact_vec".into(),
+            client_new_prelude: None,
+        }
+    }
+}
+
+/// Runs the whole pipeline ([`crate::normalize`]) and generates the client's Rust source.
+pub fn generate_client(
+    name: &str,
+    spec_text: &str,
+    overlay_text: Option<&str>,
+    options: &GenerateOptions,
+) -> Result<String, Error> {
+    let doc = crate::normalize(name, spec_text, overlay_text)?;
+    generate_from_value(name, doc, options)
+}
+
+/// Generates the client's Rust source from an already normalized (OpenAPI 3.0) document.
+pub fn generate_from_value(
+    name: &str,
+    mut doc: Value,
+    options: &GenerateOptions,
+) -> Result<String, Error> {
+    let fail = |cause: String| Error::new(name, Step::Generate, cause);
+    decimalize(&mut doc);
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
+        .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
+
+    let mut settings = GenerationSettings::default();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_derive("PartialEq")
+        .with_conversion(
+            decimal_schema(),
+            "::rust_decimal::Decimal",
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    let mut generator = Generator::new(&settings);
+    // progenitor panics on some shapes it does not support; turn that into an error that
+    // names the spec instead of a build-script backtrace.
+    let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&spec)
+    }))
+    .map_err(|panic| {
+        let msg = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown panic".into());
+        fail(format!("progenitor panicked: {msg}"))
+    })?
+    .map_err(|e| fail(format!("progenitor: {e}")))?;
+
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    exact_decimal_fields(&mut file, options).map_err(fail)?;
+    if let Some(prelude) = &options.client_new_prelude {
+        let stmt: syn::Stmt = syn::parse_str(prelude)
+            .map_err(|e| fail(format!("client_new_prelude is not a statement: {e}")))?;
+        if !prepend_to_client_new(&mut file, stmt) {
+            return Err(fail("the generated code has no `Client::new`".into()));
+        }
+    }
+    let floats = find_floats(&file);
+    if !floats.is_empty() {
+        return Err(fail(format!(
+            "floating-point types left in generated code (amounts must be Decimal): {}",
+            floats.join(", ")
+        )));
+    }
+    Ok(prettyplease::unparse(&file))
+}
+
+/// The one schema converted to `rust_decimal::Decimal`.
+pub fn decimal_schema() -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),
+        format: Some(DECIMAL_FORMAT.into()),
+        metadata: None::<Box<Metadata>>,
+        ..Default::default()
+    }
+}
+
+/// Rewrites every number schema (`type: number`, any format or bounds) and every
+/// `type: string, format: decimal` schema to `{type: string, format: decimal}`, keeping its
+/// annotations and `nullable`.
+pub fn decimalize(v: &mut Value) {
+    match v {
+        Value::Object(obj) => {
+            let is_number = obj.get("type").and_then(Value::as_str) == Some("number");
+            let is_decimal_string = obj.get("type").and_then(Value::as_str) == Some("string")
+                && obj.get("format").and_then(Value::as_str) == Some(DECIMAL_FORMAT);
+            if is_number || is_decimal_string {
+                for k in NUMBER_KEYWORDS {
+                    obj.remove(*k);
+                }
+                obj.insert("type".into(), json!("string"));
+                obj.insert("format".into(), json!(DECIMAL_FORMAT));
+            }
+            for (k, child) in obj.iter_mut() {
+                if !DATA_KEYWORDS.contains(&k.as_str()) {
+                    decimalize(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(decimalize),
+        _ => {}
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum DecimalShape {
+    Plain,
+    Option,
+    Vec,
+}
+
+fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    match ty {
+        syn::Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn is_decimal(ty: &syn::Type) -> bool {
+    last_segment(ty).is_some_and(|s| s.ident == "Decimal" && s.arguments.is_none())
+}
+
+fn single_generic(seg: &syn::PathSegment) -> Option<&syn::Type> {
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => match a.args.first() {
+            Some(syn::GenericArgument::Type(t)) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn contains_decimal(ty: &syn::Type) -> bool {
+    ty.to_token_stream().to_string().contains("Decimal")
+}
+
+fn decimal_shape(ty: &syn::Type) -> Result<Option<DecimalShape>, String> {
+    if is_decimal(ty) {
+        return Ok(Some(DecimalShape::Plain));
+    }
+    if let Some(seg) = last_segment(ty) {
+        if let Some(inner) = single_generic(seg) {
+            if is_decimal(inner) {
+                if seg.ident == "Option" {
+                    return Ok(Some(DecimalShape::Option));
+                }
+                if seg.ident == "Vec" {
+                    return Ok(Some(DecimalShape::Vec));
+                }
+            }
+        }
+    }
+    if contains_decimal(ty) {
+        return Err(format!(
+            "no exact deserializer for a field of type `{}`: add one to the decimal module",
+            ty.to_token_stream()
+        ));
+    }
+    Ok(None)
+}
+
+/// Adds `#[serde(deserialize_with = ..)]` to every `Decimal`, `Option<Decimal>` and
+/// `Vec<Decimal>` field of every serde type; any other type holding a `Decimal` is an error.
+pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> Result<(), String> {
+    struct Annotate<'a> {
+        options: &'a GenerateOptions,
+        error: Option<String>,
+        in_serde_type: bool,
+    }
+    fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
+        })
+    }
+    impl VisitMut for Annotate<'_> {
+        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
+            let outer = self.in_serde_type;
+            self.in_serde_type = derives_deserialize(&s.attrs);
+            syn::visit_mut::visit_item_struct_mut(self, s);
+            self.in_serde_type = outer;
+        }
+        fn visit_item_enum_mut(&mut self, e: &mut syn::ItemEnum) {
+            let outer = self.in_serde_type;
+            self.in_serde_type = derives_deserialize(&e.attrs);
+            syn::visit_mut::visit_item_enum_mut(self, e);
+            self.in_serde_type = outer;
+        }
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            if !self.in_serde_type || self.error.is_some() {
+                return;
+            }
+            let function = match decimal_shape(&field.ty) {
+                Ok(None) => return,
+                Ok(Some(DecimalShape::Plain)) => &self.options.decimal_fn,
+                Ok(Some(DecimalShape::Option)) => &self.options.decimal_option_fn,
+                Ok(Some(DecimalShape::Vec)) => &self.options.decimal_vec_fn,
+                Err(e) => {
+                    self.error = Some(e);
+                    return;
+                }
+            };
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
+        }
+    }
+    let mut visitor = Annotate {
+        options,
+        error: None,
+        in_serde_type: false,
+    };
+    visitor.visit_file_mut(file);
+    match visitor.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Puts `stmt` at the top of `impl Client { fn new(..) }`. Returns whether it was found.
+pub fn prepend_to_client_new(file: &mut syn::File, stmt: syn::Stmt) -> bool {
+    for item in &mut file.items {
+        let syn::Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || imp.self_ty.to_token_stream().to_string() != "Client" {
+            continue;
+        }
+        for member in &mut imp.items {
+            if let syn::ImplItem::Fn(f) = member {
+                if f.sig.ident == "new" {
+                    f.block.stmts.insert(0, stmt);
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Names the items of the generated code that mention `f32` or `f64`.
+pub fn find_floats(file: &syn::File) -> Vec<String> {
+    struct Floats {
+        context: Vec<String>,
+        found: Vec<String>,
+    }
+    impl<'ast> Visit<'ast> for Floats {
+        fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+            self.context.push(s.ident.to_string());
+            syn::visit::visit_item_struct(self, s);
+            self.context.pop();
+        }
+        fn visit_item_enum(&mut self, e: &'ast syn::ItemEnum) {
+            self.context.push(e.ident.to_string());
+            syn::visit::visit_item_enum(self, e);
+            self.context.pop();
+        }
+        fn visit_field(&mut self, f: &'ast syn::Field) {
+            if let Some(ident) = &f.ident {
+                self.context.push(ident.to_string());
+                syn::visit::visit_field(self, f);
+                self.context.pop();
+            } else {
+                syn::visit::visit_field(self, f);
+            }
+        }
+        fn visit_ident(&mut self, i: &'ast proc_macro2::Ident) {
+            if i == "f32" || i == "f64" {
+                let at = if self.context.is_empty() {
+                    "<top level>".to_string()
+                } else {
+                    self.context.join(".")
+                };
+                self.found.push(format!("{at} ({i})"));
+            }
+        }
+    }
+    let mut v = Floats {
+        context: Vec::new(),
+        found: Vec::new(),
+    };
+    v.visit_file(file);
+    v.found.dedup();
+    v.found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_number_form_becomes_the_decimal_schema() {
+        let mut v = json!({"properties": {
+            "a": {"type": "number"},
+            "b": {"type": "number", "format": "float", "description": "kept"},
+            "c": {"type": "number", "format": "double", "minimum": 0, "nullable": true},
+            "d": {"type": "string", "format": "decimal", "pattern": "^[0-9.]+$"},
+            "e": {"type": "integer"},
+            "f": {"type": "string", "example": {"type": "number"}}
+        }});
+        decimalize(&mut v);
+        let p = &v["properties"];
+        assert_eq!(p["a"], json!({"type": "string", "format": "decimal"}));
+        assert_eq!(p["b"], json!({"type": "string", "format": "decimal", "description": "kept"}));
+        assert_eq!(p["c"], json!({"type": "string", "format": "decimal", "nullable": true}));
+        assert_eq!(p["d"], json!({"type": "string", "format": "decimal"}));
+        assert_eq!(p["e"], json!({"type": "integer"}));
+        assert_eq!(p["f"]["example"], json!({"type": "number"}), "examples are data, not schemas");
+    }
+
+    fn fields(src: &str) -> syn::File {
+        syn::parse_str(src).unwrap()
+    }
+
+    #[test]
+    fn decimal_fields_get_an_exact_deserializer() {
+        let mut file = fields(
+            "#[derive(Deserialize)] pub struct P { pub a: ::rust_decimal::Decimal, pub b: Option<::rust_decimal::Decimal>, pub c: Vec<::rust_decimal::Decimal>, pub d: String }",
+        );
+        exact_decimal_fields(&mut file, &GenerateOptions::default()).unwrap();
+        let out = file.to_token_stream().to_string();
+        assert!(out.contains("deserialize_with = \"crate::decimal::exact\""), "{out}");
+        assert!(out.contains("deserialize_with = \"crate::decimal::exact_option\""), "{out}");
+        assert!(out.contains("deserialize_with = \"crate::decimal::exact_vec\""), "{out}");
+        assert_eq!(out.matches("deserialize_with").count(), 3, "{out}");
+    }
+
+    #[test]
+    fn an_unsupported_decimal_container_is_an_error() {
+        let mut file =
+            fields("#[derive(Deserialize)] pub struct P { pub a: Option<Vec<::rust_decimal::Decimal>> }");
+        let err = exact_decimal_fields(&mut file, &GenerateOptions::default()).unwrap_err();
+        assert!(err.contains("Option < Vec"), "{err}");
+    }
+
+    #[test]
+    fn floats_are_found_with_their_location() {
+        let file = fields("pub struct Purchase { pub total: f64, pub items: Vec<Option<f32>> }");
+        assert_eq!(
+            find_floats(&file),
+            vec!["Purchase.total (f64)".to_string(), "Purchase.items (f32)".to_string()]
+        );
+        assert!(find_floats(&fields("pub struct P { pub total: Decimal }")).is_empty());
+    }
+
+    const KIT_LIKE: &str = r#"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /p:
+    get:
+      operationId: list_p
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [total]
+                properties:
+                  total: {type: number, format: float}
+                  tax: {type: number, nullable: true}
+                  rates: {type: array, items: {type: number, minimum: 0}}
+"#;
+
+    #[test]
+    fn a_spec_with_floats_generates_decimals_only() {
+        let code = generate_client("t", KIT_LIKE, None, &GenerateOptions::default()).unwrap();
+        assert!(code.contains("pub total: ::rust_decimal::Decimal"), "{code}");
+        assert!(code.contains("pub tax: ::std::option::Option<::rust_decimal::Decimal>"), "{code}");
+        assert!(code.contains("pub rates: ::std::vec::Vec<::rust_decimal::Decimal>"), "{code}");
+        assert!(!code.contains("f64") && !code.contains("f32"));
+    }
+
+    #[test]
+    fn the_prelude_is_put_into_client_new() {
+        let options = GenerateOptions {
+            client_new_prelude: Some("crate::tls::install();".into()),
+            ..Default::default()
+        };
+        let code = generate_client("t", KIT_LIKE, None, &options).unwrap();
+        let new_at = code.find("pub fn new(").unwrap();
+        let prelude_at = code.find("crate::tls::install();").unwrap();
+        assert!(prelude_at > new_at && prelude_at - new_at < 200, "{code}");
+    }
+
+    #[test]
+    fn a_missing_operation_id_fails_naming_the_spec_and_step() {
+        let spec = KIT_LIKE.replace("operationId: list_p", "summary: no id");
+        let err = generate_client("kit.yaml", &spec, None, &GenerateOptions::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("kit.yaml") && msg.contains("code generation"), "{msg}");
+    }
+}

@@ -41,7 +41,8 @@ fn main() {
             })
             .and_then(|code| {
                 let out = Path::new(&out_dir).join(format!("{provider}.rs"));
-                std::fs::write(&out, code).map_err(|e| format!("cannot write {}: {e}", out.display()))
+                std::fs::write(&out, code)
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))
             });
         if let Err(message) = result {
             eprintln!("error: {message}");

@@ -24,4 +24,7 @@ pub mod togai;
 #[allow(missing_docs)]
 pub mod kit;
 
+/// The HTTP client the generated clients use, for building one with your own settings
+/// (default headers, proxies, timeouts) to pass to `Client::new_with_client`.
+pub use reqwest;
 pub use rust_decimal::Decimal;

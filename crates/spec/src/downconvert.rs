@@ -78,9 +78,19 @@ pub fn to_openapi_30(doc: &mut Value) -> Result<(), String> {
             return Err("/components/pathItems has no OpenAPI 3.0 equivalent".into());
         }
         for_each_entry(components, "schemas", "/components/schemas", schema)?;
-        for_each_entry(components, "parameters", "/components/parameters", parameter)?;
+        for_each_entry(
+            components,
+            "parameters",
+            "/components/parameters",
+            parameter,
+        )?;
         for_each_entry(components, "responses", "/components/responses", response)?;
-        for_each_entry(components, "requestBodies", "/components/requestBodies", request_body)?;
+        for_each_entry(
+            components,
+            "requestBodies",
+            "/components/requestBodies",
+            request_body,
+        )?;
         for_each_entry(components, "headers", "/components/headers", header)?;
         if let Some(schemes) = components.get("securitySchemes").and_then(Value::as_object) {
             for (name, scheme) in schemes {
@@ -112,7 +122,12 @@ fn for_each_entry(
     Ok(())
 }
 
-fn for_each_item(parent: &mut Map<String, Value>, key: &str, base: &str, visit: Visit) -> Result<(), String> {
+fn for_each_item(
+    parent: &mut Map<String, Value>,
+    key: &str,
+    base: &str,
+    visit: Visit,
+) -> Result<(), String> {
     if let Some(items) = parent.get_mut(key).and_then(Value::as_array_mut) {
         for (i, value) in items.iter_mut().enumerate() {
             visit(value, &format!("{base}/{key}/{i}"))?;
@@ -121,7 +136,9 @@ fn for_each_item(parent: &mut Map<String, Value>, key: &str, base: &str, visit: 
     Ok(())
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 fn path_item(item: &mut Value, at: &str) -> Result<(), String> {
     let Some(item) = item.as_object_mut() else {
@@ -201,7 +218,10 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         return Ok(());
     }
     let Some(obj) = s.as_object_mut() else {
-        return Err(format!("{at}: a schema must be an object, found {}", crate::kind(s)));
+        return Err(format!(
+            "{at}: a schema must be an object, found {}",
+            crate::kind(s)
+        ));
     };
 
     if obj.contains_key("$ref") {
@@ -210,10 +230,11 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         return Ok(());
     }
 
-    if let Some(keyword) = UNSUPPORTED_SCHEMA_KEYWORDS.iter().find(|k| obj.contains_key(**k)) {
-        return Err(format!(
-            "{at}: `{keyword}` has no OpenAPI 3.0 equivalent"
-        ));
+    if let Some(keyword) = UNSUPPORTED_SCHEMA_KEYWORDS
+        .iter()
+        .find(|k| obj.contains_key(**k))
+    {
+        return Err(format!("{at}: `{keyword}` has no OpenAPI 3.0 equivalent"));
     }
 
     if let Some(examples) = obj.remove("examples") {
@@ -237,7 +258,10 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         obj.insert("enum".into(), Value::Array(vec![c]));
     }
 
-    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if obj.get(exclusive).is_some_and(Value::is_number) {
             let n = obj.remove(exclusive).expect("checked above");
             obj.insert(bound.into(), n);
@@ -247,7 +271,11 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
 
     if let Some(encoding) = obj.remove("contentEncoding") {
         obj.remove("contentMediaType");
-        let format = if encoding == "base64" { "byte" } else { "binary" };
+        let format = if encoding == "base64" {
+            "byte"
+        } else {
+            "binary"
+        };
         obj.entry("format").or_insert_with(|| json!(format));
     } else if obj.remove("contentMediaType").is_some() {
         obj.entry("format").or_insert_with(|| json!("binary"));
@@ -337,7 +365,9 @@ fn fold_null_branches(obj: &mut Map<String, Value>, combinator: &str) {
     if branches.len() != 1 {
         return;
     }
-    let only = obj.remove(combinator).and_then(|mut v| v.as_array_mut().map(|a| a.remove(0)));
+    let only = obj
+        .remove(combinator)
+        .and_then(|mut v| v.as_array_mut().map(|a| a.remove(0)));
     match only {
         Some(Value::Object(branch)) if branch.contains_key("$ref") => {
             obj.insert("allOf".into(), json!([branch]));
@@ -365,8 +395,7 @@ fn is_null_schema(v: &Value) -> bool {
         _ => false,
     };
     null_type
-        && o
-            .keys()
+        && o.keys()
             .all(|k| matches!(k.as_str(), "type" | "title" | "description"))
 }
 
@@ -463,7 +492,9 @@ mod tests {
     #[test]
     fn a_nullable_reference_keeps_the_reference_inside_all_of() {
         assert_eq!(
-            convert_schema(json!({"oneOf": [{"$ref": "#/components/schemas/T"}, {"type": "null"}]})),
+            convert_schema(
+                json!({"oneOf": [{"$ref": "#/components/schemas/T"}, {"type": "null"}]})
+            ),
             json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/T"}]})
         );
     }
@@ -471,7 +502,9 @@ mod tests {
     #[test]
     fn any_of_with_two_branches_and_null_keeps_both_branches() {
         assert_eq!(
-            convert_schema(json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})),
+            convert_schema(
+                json!({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})
+            ),
             json!({"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": true})
         );
     }
@@ -493,7 +526,9 @@ mod tests {
     #[test]
     fn numeric_exclusive_bounds_become_boolean_ones() {
         assert_eq!(
-            convert_schema(json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10})),
+            convert_schema(
+                json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10})
+            ),
             json!({"type": "number", "minimum": 0, "exclusiveMinimum": true, "maximum": 10, "exclusiveMaximum": true})
         );
     }
@@ -501,7 +536,9 @@ mod tests {
     #[test]
     fn boolean_schemas_become_objects() {
         assert_eq!(
-            convert_schema(json!({"type": "object", "additionalProperties": {"type": ["integer", "null"]}, "properties": {"any": true, "none": false}})),
+            convert_schema(
+                json!({"type": "object", "additionalProperties": {"type": ["integer", "null"]}, "properties": {"any": true, "none": false}})
+            ),
             json!({"type": "object", "additionalProperties": {"type": "integer", "nullable": true}, "properties": {"any": {}, "none": {"not": {}}}})
         );
     }
@@ -549,7 +586,10 @@ mod tests {
             "components": {"schemas": {"S": {"type": "object", "properties": {"p": {"prefixItems": []}}}}}
         });
         let err = to_openapi_30(&mut doc).unwrap_err();
-        assert_eq!(err, "/components/schemas/S/properties/p: `prefixItems` has no OpenAPI 3.0 equivalent");
+        assert_eq!(
+            err,
+            "/components/schemas/S/properties/p: `prefixItems` has no OpenAPI 3.0 equivalent"
+        );
     }
 
     #[test]
@@ -570,10 +610,19 @@ mod tests {
         });
         to_openapi_30(&mut doc).unwrap();
         let item = &doc["paths"]["/a/{id}"];
-        assert_eq!(item["parameters"][0]["schema"], json!({"type": "string", "example": "x"}));
-        assert_eq!(item["get"]["parameters"][0]["schema"], json!({"type": "integer", "nullable": true}));
+        assert_eq!(
+            item["parameters"][0]["schema"],
+            json!({"type": "string", "example": "x"})
+        );
+        assert_eq!(
+            item["get"]["parameters"][0]["schema"],
+            json!({"type": "integer", "nullable": true})
+        );
         let media = &item["get"]["responses"]["200"]["content"]["application/json"];
-        assert_eq!(media["schema"]["properties"]["t"], json!({"type": "string", "nullable": true}));
+        assert_eq!(
+            media["schema"]["properties"]["t"],
+            json!({"type": "string", "nullable": true})
+        );
         assert_eq!(media["examples"], json!({"one": {"value": {"t": null}}}));
         assert!(doc.get("webhooks").is_none());
     }

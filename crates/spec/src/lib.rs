@@ -85,7 +85,10 @@ pub fn load_document(name: &str, text: &str) -> Result<Value, Error> {
         other => Err(Error::new(
             name,
             Step::Parse,
-            format!("expected a mapping at the top level, found {}", kind(&other)),
+            format!(
+                "expected a mapping at the top level, found {}",
+                kind(&other)
+            ),
         )),
     }
 }
@@ -96,8 +99,8 @@ pub fn normalize(name: &str, spec_text: &str, overlay_text: Option<&str>) -> Res
     let mut doc = load_document(name, spec_text)?;
     downconvert::to_openapi_30(&mut doc).map_err(|e| Error::new(name, Step::Downconvert, e))?;
     if let Some(overlay_text) = overlay_text {
-        let overlay = overlay::parse_overlay(overlay_text)
-            .map_err(|e| Error::new(name, Step::Overlay, e))?;
+        let overlay =
+            overlay::parse_overlay(overlay_text).map_err(|e| Error::new(name, Step::Overlay, e))?;
         overlay::apply_overlay(&overlay, &mut doc)
             .map_err(|e| Error::new(name, Step::Overlay, e))?;
     }

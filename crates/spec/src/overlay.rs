@@ -103,7 +103,10 @@ mod tests {
         .unwrap();
         let mut doc = json!({"paths": {"/a": {"get": {"summary": "A"}}, "/b": {"get": {}}}});
         let applied = apply_overlay(&o, &mut doc).unwrap();
-        assert_eq!(doc["paths"]["/a"]["get"], json!({"summary": "A", "operationId": "op"}));
+        assert_eq!(
+            doc["paths"]["/a"]["get"],
+            json!({"summary": "A", "operationId": "op"})
+        );
         assert_eq!(doc["paths"]["/b"]["get"], json!({"operationId": "op"}));
         assert_eq!(applied[0].matched, 2);
         assert_eq!(applied[0].reason, "name the operations");
@@ -122,7 +125,8 @@ mod tests {
 
     #[test]
     fn an_action_without_a_reason_is_refused() {
-        let err = parse_overlay(&overlay("  - target: $.info\n    update:\n      x: 1\n")).unwrap_err();
+        let err =
+            parse_overlay(&overlay("  - target: $.info\n    update:\n      x: 1\n")).unwrap_err();
         assert!(err.contains("no description"), "{err}");
     }
 
@@ -136,12 +140,18 @@ mod tests {
         let err = apply_overlay(&o, &mut doc).unwrap_err();
         assert!(err.contains("/gone"), "{err}");
         assert!(err.contains("patch a vanished operation"), "{err}");
-        assert_eq!(doc, json!({"paths": {}}), "the document is untouched on error");
+        assert_eq!(
+            doc,
+            json!({"paths": {}}),
+            "the document is untouched on error"
+        );
     }
 
     #[test]
     fn a_non_overlay_document_is_refused() {
         assert!(parse_overlay("openapi: 3.0.3\n").is_err());
-        assert!(parse_overlay("overlay: 2.0.0\ninfo: {title: t, version: '1'}\nactions: []\n").is_err());
+        assert!(
+            parse_overlay("overlay: 2.0.0\ninfo: {title: t, version: '1'}\nactions: []\n").is_err()
+        );
     }
 }

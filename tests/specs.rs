@@ -1,0 +1,106 @@
+//! The checked-in specs are what they claim to be.
+
+mod common;
+
+use sha2::{Digest, Sha256};
+
+#[derive(serde::Deserialize)]
+struct Source {
+    file: String,
+    kind: String,
+    source: String,
+    pages: Vec<String>,
+    sha256: String,
+}
+
+fn sources() -> std::collections::BTreeMap<String, Source> {
+    let text = std::fs::read_to_string(common::root().join("specs/sources.toml")).unwrap();
+    toml::from_str(&text).unwrap()
+}
+
+#[test]
+fn upstream_specs_are_byte_identical_to_their_documentation_pages() {
+    let docs = common::docs_dir();
+    assert!(
+        docs.is_dir(),
+        "the documentation pages are expected in {} (set PURCHASE_DOCS_DIR)",
+        docs.display()
+    );
+    let mut checked = 0;
+    for (name, source) in sources() {
+        if source.kind != "upstream" {
+            continue;
+        }
+        let spec = std::fs::read(common::root().join("specs").join(&source.file)).unwrap();
+        let page = std::fs::read_to_string(docs.join(&source.pages[0])).unwrap();
+        let embedded = purchase_spec::extract_fenced_yaml(&page)
+            .unwrap_or_else(|| panic!("{name}: no fenced YAML in {}", source.pages[0]));
+        assert!(
+            embedded.as_bytes() == spec.as_slice(),
+            "specs/{} differs from the document embedded in its page",
+            source.file
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2, "Subtotal and Kit are kept verbatim");
+}
+
+#[test]
+fn provenance_lists_every_spec_with_its_hash() {
+    let sources = sources();
+    let names: Vec<_> = sources.keys().map(String::as_str).collect();
+    assert_eq!(names, ["cocalc", "kit", "subtotal", "togai"]);
+    for (name, source) in &sources {
+        assert!(
+            matches!(source.kind.as_str(), "upstream" | "hand-written"),
+            "{name}"
+        );
+        assert!(source.source.starts_with("https://"), "{name}");
+        let bytes = std::fs::read(common::root().join("specs").join(&source.file)).unwrap();
+        let actual = format!("{:x}", Sha256::digest(&bytes));
+        assert_eq!(
+            actual, source.sha256,
+            "specs/{} changed without its provenance: update sha256 in specs/sources.toml",
+            source.file
+        );
+    }
+}
+
+#[test]
+fn hand_written_specs_are_openapi_3_0_3_and_upstream_ones_keep_their_version() {
+    let version = |p: &str| {
+        let text = std::fs::read_to_string(common::root().join(format!("specs/{p}.yaml"))).unwrap();
+        purchase_spec::load_document(p, &text).unwrap()["openapi"].clone()
+    };
+    assert_eq!(version("cocalc"), "3.0.3");
+    assert_eq!(version("togai"), "3.0.3");
+    assert_eq!(version("kit"), "3.0.3");
+    assert_eq!(version("subtotal"), "3.1.0");
+}
+
+#[test]
+fn normalized_specs_are_3_0_with_an_operation_id_everywhere() {
+    for provider in common::PROVIDERS {
+        let doc = common::normalized(provider);
+        assert_eq!(doc["openapi"], "3.0.3", "{provider}");
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(!paths.is_empty(), "{provider}");
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                if method == "parameters" {
+                    continue;
+                }
+                assert!(op["operationId"].is_string(), "{provider} {method} {path}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hand_written_specs_declare_each_providers_authentication() {
+    let schemes = |p: &str| common::normalized(p)["components"]["securitySchemes"].clone();
+    let cocalc = schemes("cocalc");
+    assert_eq!(cocalc["BasicAuth"]["scheme"], "basic");
+    assert_eq!(cocalc["BearerAuth"]["scheme"], "bearer");
+    assert_eq!(schemes("togai")["bearerAuth"]["scheme"], "bearer");
+}

@@ -91,25 +91,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         limit: std::num::NonZeroU64::new(100).unwrap(),
         ..Default::default()
     };
-    match client.get_purchases().body(body).send().await?.into_inner() {
-        cocalc::types::GetPurchasesResponse::PurchaseList(list) => {
-            rows.extend(list.iter().map(|p| Row {
-                provider: "cocalc",
-                id: p.id.to_string(),
-                total: p.cost,
-                currency: Some("USD".into()),
-            }))
-        }
-        cocalc::types::GetPurchasesResponse::PurchasesWithBalance(b) => {
-            rows.extend(b.purchases.iter().map(|p| Row {
-                provider: "cocalc",
-                id: p.id.to_string(),
-                total: p.cost,
-                currency: Some("USD".into()),
-            }))
-        }
+    let purchases = match client.get_purchases().body(body).send().await?.into_inner() {
+        cocalc::types::GetPurchasesResponse::PurchaseList(list) => list.0,
+        cocalc::types::GetPurchasesResponse::PurchasesWithBalance(b) => b.purchases,
+        // CoCalc reports errors with HTTP 200 and an `error` body.
         cocalc::types::GetPurchasesResponse::ErrorResponse(e) => return Err(e.error.into()),
-    }
+    };
+    rows.extend(purchases.iter().map(|p| Row {
+        provider: "cocalc",
+        id: p.id.to_string(),
+        total: p.cost,
+        currency: Some("USD".into()),
+    }));
 
     let client = subtotal::Client::new_with_client(
         &format!("{base}/subtotal"),

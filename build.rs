@@ -13,6 +13,7 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let options = GenerateOptions {
         client_new_prelude: Some("crate::tls::install_crypto_provider();".into()),
+        inner_type: Some("crate::transport::Inner".into()),
         ..GenerateOptions::default()
     };
     let mut failed = false;

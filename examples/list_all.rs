@@ -1,9 +1,11 @@
-//! Lists purchases from all four providers through the generated clients, against a local
-//! mock that serves each API's documented sample responses. Needs no credentials and no
-//! network: `cargo run --example list_all`.
+//! Lists purchases from all four providers through the crate's clients, against a local
+//! mock that serves each API's documented sample responses and checks each provider's
+//! authentication. Needs no credentials and no network: `cargo run --example list_all`.
 
-use purchase_clients::reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
-use purchase_clients::{cocalc, kit, subtotal, togai, Decimal};
+use futures::TryStreamExt;
+use purchase_clients::{
+    ClientOptions, CoCalcClient, KitClient, Purchase, SubtotalClient, TogaiClient,
+};
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -20,155 +22,97 @@ fn sample(provider: &str, pointer: &str) -> Value {
         .clone()
 }
 
-/// A reqwest client that sends `headers` on every request.
-fn http_with(headers: &[(&'static str, &str)]) -> purchase_clients::reqwest::Client {
-    purchase_clients::tls::install_crypto_provider();
-    let mut map = HeaderMap::new();
-    for (name, value) in headers {
-        map.insert(*name, HeaderValue::from_str(value).unwrap());
-    }
-    purchase_clients::reqwest::Client::builder()
-        .default_headers(map)
-        .build()
-        .unwrap()
-}
-
-struct Row {
-    provider: &'static str,
-    id: String,
-    total: Option<Decimal>,
-    currency: Option<String>,
+async fn mount(server: &MockServer, verb: &str, at: &str, auth: (&str, &str), body: Value) {
+    Mock::given(method(verb))
+        .and(path(at))
+        .and(header(auth.0, auth.1))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = MockServer::start().await;
-    let json_at = |v: Value| ResponseTemplate::new(200).set_body_json(v);
-
-    Mock::given(method("POST"))
-        .and(path("/cocalc/api/v2/purchases/get-purchases"))
-        .and(header("authorization", "Basic c2stZGVtbzo="))
-        .respond_with(json_at(sample("cocalc", "/paths/~1api~1v2~1purchases~1get-purchases/post/responses/200/content/application~1json/example")))
-        .mount(&server)
-        .await;
+    // "sk-demo:" in base64: CoCalc's key is the Basic user name, with no password.
+    mount(&server, "POST", "/cocalc/api/v2/purchases/get-purchases", ("authorization", "Basic c2stZGVtbzo="),
+        sample("cocalc", "/paths/~1api~1v2~1purchases~1get-purchases/post/responses/200/content/application~1json/example")).await;
     let subtotal_rows = sample(
         "subtotal",
         "/components/schemas/GetPurchasesResponse/properties/purchases/example",
     );
-    Mock::given(method("GET"))
-        .and(path("/subtotal/purchases"))
-        .and(header("x-api-key", "demo-key"))
-        .respond_with(json_at(
-            json!({"has_more": false, "purchases": subtotal_rows}),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/togai/accounts/ACC00001/purchases"))
-        .and(header("authorization", "Bearer demo-token"))
-        .respond_with(json_at(sample("togai", "/paths/~1accounts~1{account_id}~1purchases/get/responses/200/content/application~1json/example")))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/kit/v4/purchases"))
-        .and(header("authorization", "Bearer demo-token"))
-        .respond_with(json_at(sample(
+    mount(
+        &server,
+        "GET",
+        "/subtotal/purchases",
+        ("x-api-key", "demo-key"),
+        json!({"has_more": false, "purchases": subtotal_rows}),
+    )
+    .await;
+    let mut togai_page = sample("togai", "/paths/~1accounts~1{account_id}~1purchases/get/responses/200/content/application~1json/example");
+    // The sample's nextToken is a placeholder; a last page has none.
+    togai_page.as_object_mut().unwrap().remove("nextToken");
+    mount(
+        &server,
+        "GET",
+        "/togai/accounts/ACC00001/purchases",
+        ("authorization", "Bearer demo-token"),
+        togai_page,
+    )
+    .await;
+    mount(
+        &server,
+        "GET",
+        "/kit/v4/purchases",
+        ("authorization", "Bearer demo-token"),
+        sample(
             "kit",
             "/paths/~1v4~1purchases/get/responses/200/content/application~1json/example",
-        )))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
 
     let base = server.uri();
-    let mut rows = Vec::new();
-
-    // CoCalc: HTTP Basic with the API key as user name ("sk-demo:" in base64).
-    let client = cocalc::Client::new_with_client(
-        &format!("{base}/cocalc"),
-        http_with(&[("authorization", "Basic c2stZGVtbzo=")]),
+    let at = |prefix: &str| ClientOptions::default().base_url(format!("{base}/{prefix}"));
+    let mut rows: Vec<Purchase> = Vec::new();
+    rows.extend(
+        CoCalcClient::with_options("sk-demo", at("cocalc"))?
+            .purchases(100)
+            .try_collect::<Vec<_>>()
+            .await?,
     );
-    let body = cocalc::types::GetPurchasesRequest {
-        limit: std::num::NonZeroU64::new(100).unwrap(),
-        ..Default::default()
-    };
-    let purchases = match client.get_purchases().body(body).send().await?.into_inner() {
-        cocalc::types::GetPurchasesResponse::PurchaseList(list) => list.0,
-        cocalc::types::GetPurchasesResponse::PurchasesWithBalance(b) => b.purchases,
-        // CoCalc reports errors with HTTP 200 and an `error` body.
-        cocalc::types::GetPurchasesResponse::ErrorResponse(e) => return Err(e.error.into()),
-    };
-    rows.extend(purchases.iter().map(|p| Row {
-        provider: "cocalc",
-        id: p.id.to_string(),
-        total: p.cost,
-        currency: Some("USD".into()),
-    }));
-
-    let client = subtotal::Client::new_with_client(
-        &format!("{base}/subtotal"),
-        http_with(&[
-            ("x-api-key", "demo-key"),
-            ("authorization", "Bearer demo-connection"),
-        ]),
+    rows.extend(
+        SubtotalClient::with_options("demo-key", "demo-connection", at("subtotal"))?
+            .purchases(50)
+            .try_collect::<Vec<_>>()
+            .await?,
     );
-    let page = client
-        .list_purchases()
-        .limit(std::num::NonZeroU64::new(50).unwrap())
-        .send()
-        .await?
-        .into_inner();
-    rows.extend(page.purchases.iter().map(|p| Row {
-        provider: "subtotal",
-        id: p.purchase_id.clone(),
-        total: Some(p.total),
-        currency: None,
-    }));
-
-    let client = togai::Client::new_with_client(
-        &format!("{base}/togai"),
-        http_with(&[("authorization", "Bearer demo-token")]),
+    rows.extend(
+        TogaiClient::with_options("demo-token", at("togai"))?
+            .purchases("ACC00001", 100)
+            .try_collect::<Vec<_>>()
+            .await?,
     );
-    let page = client
-        .list_purchases()
-        .account_id("ACC00001")
-        .page_size(100)
-        .send()
-        .await?
-        .into_inner();
-    rows.extend(page.data.iter().map(|p| Row {
-        provider: "togai",
-        id: p.id.clone(),
-        total: p.price,
-        currency: p.invoice_currency.clone(),
-    }));
-
-    let client = kit::Client::new_with_client(
-        &format!("{base}/kit"),
-        http_with(&[(AUTHORIZATION.as_str(), "Bearer demo-token")]),
+    rows.extend(
+        KitClient::with_options("demo-token", at("kit"))?
+            .purchases(1000)
+            .try_collect::<Vec<_>>()
+            .await?,
     );
-    let page = client
-        .list_purchases()
-        .per_page(std::num::NonZeroU64::new(1000).unwrap())
-        .send()
-        .await?
-        .into_inner();
-    rows.extend(page.purchases.iter().map(|p| Row {
-        provider: "kit",
-        id: p.id.to_string(),
-        total: Some(p.total),
-        currency: Some(p.currency.clone()),
-    }));
 
     println!(
-        "{:<10} {:<28} {:>14} {:<8}",
-        "PROVIDER", "ID", "TOTAL", "CURRENCY"
+        "{:<10} {:<28} {:>14} {:<8} {:<10}",
+        "PROVIDER", "ID", "TOTAL", "CURRENCY", "STATUS"
     );
     for r in &rows {
         let total = r.total.map(|t| t.to_string()).unwrap_or_else(|| "-".into());
-        let currency = r.currency.as_deref().unwrap_or("-");
         println!(
-            "{:<10} {:<28} {:>14} {:<8}",
-            r.provider, r.id, total, currency
+            "{:<10} {:<28} {:>14} {:<8} {:<10}",
+            r.provider.name(),
+            r.id,
+            total,
+            r.currency.as_deref().unwrap_or("-"),
+            r.status.as_deref().unwrap_or("-")
         );
     }
     println!("{} purchases from 4 providers", rows.len());

@@ -2,7 +2,13 @@
 #![warn(missing_docs)]
 
 pub mod decimal;
+mod error;
+mod options;
+pub mod paginate;
+mod purchase;
+mod secret;
 pub mod tls;
+pub mod transport;
 
 #[cfg(feature = "cocalc")]
 #[path = "providers/cocalc.rs"]
@@ -23,6 +29,21 @@ pub mod togai;
 #[path = "providers/kit.rs"]
 #[allow(missing_docs)]
 pub mod kit;
+
+pub use error::{ApiErrorBody, Error};
+pub use options::ClientOptions;
+pub use purchase::{Provider, Purchase, Record};
+pub use secret::Secret;
+pub use transport::RetryConfig;
+
+#[cfg(feature = "cocalc")]
+pub use cocalc::CoCalcClient;
+#[cfg(feature = "kit")]
+pub use kit::KitClient;
+#[cfg(feature = "subtotal")]
+pub use subtotal::SubtotalClient;
+#[cfg(feature = "togai")]
+pub use togai::TogaiClient;
 
 /// The HTTP client the generated clients use, for building one with your own settings
 /// (default headers, proxies, timeouts) to pass to `Client::new_with_client`.

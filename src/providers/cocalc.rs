@@ -5,3 +5,145 @@
 //! types. Every amount is a [`rust_decimal::Decimal`].
 
 include!(concat!(env!("OUT_DIR"), "/cocalc.rs"));
+
+crate::transport::impl_client_hooks!();
+
+use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
+use crate::{ClientOptions, Provider, Purchase, Secret};
+use futures::StreamExt;
+
+/// The CoCalc purchases client: API key as HTTP Basic user, pagination, retries (CoCalc's
+/// HTTP-200 throttle replies included), and `{"error"}` replies as errors, not data.
+#[derive(Clone, Debug)]
+pub struct CoCalcClient {
+    client: Client,
+}
+
+/// CoCalc's largest page.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
+impl CoCalcClient {
+    /// A client for `https://cocalc.com`.
+    pub fn new(api_key: impl Into<Secret>) -> Result<Self, crate::Error> {
+        Self::with_options(api_key, ClientOptions::default())
+    }
+
+    /// A client with the key from `COCALC_API_KEY`.
+    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
+        Self::with_options(Secret::from_env("COCALC_API_KEY")?, options)
+    }
+
+    /// A client with explicit options.
+    pub fn with_options(
+        api_key: impl Into<Secret>,
+        options: ClientOptions,
+    ) -> Result<Self, crate::Error> {
+        let base = options.resolve_base_url(Provider::CoCalc)?;
+        let inner = crate::transport::Inner::new(
+            Provider::CoCalc,
+            crate::transport::Auth::BasicKey(api_key.into()),
+            options.retry_config(),
+        );
+        Ok(CoCalcClient {
+            client: Client::new_with_client(&base, options.http_client()?, inner),
+        })
+    }
+
+    /// The generated client underneath.
+    pub fn generated(&self) -> &Client {
+        &self.client
+    }
+
+    /// Calls get-purchases with `request`, turning CoCalc's `{"error"}` reply into an error.
+    pub async fn get_purchases(
+        &self,
+        request: types::GetPurchasesRequest,
+    ) -> Result<Vec<types::Purchase>, crate::Error> {
+        let response = match self.client.get_purchases().body(request).send().await {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                return Err(crate::error::from_progenitor(
+                    &self.client.inner,
+                    "get_purchases",
+                    e,
+                    |()| unreachable!("get_purchases documents no error status"),
+                )
+                .await)
+            }
+        };
+        match response {
+            types::GetPurchasesResponse::PurchaseList(list) => Ok(list.0),
+            types::GetPurchasesResponse::PurchasesWithBalance(b) => Ok(b.purchases),
+            types::GetPurchasesResponse::ErrorResponse(e) => Err(self.error_reply(e)),
+        }
+    }
+
+    fn error_reply(&self, e: types::ErrorResponse) -> crate::Error {
+        let lower = e.error.to_ascii_lowercase();
+        if lower.contains("signed in") || lower.contains("api key") {
+            crate::Error::Unauthorized {
+                provider: Provider::CoCalc,
+                status: 200,
+                message: self.client.inner.scrub(&e.error),
+            }
+        } else if lower.contains("too many requests") {
+            crate::Error::RateLimited {
+                provider: Provider::CoCalc,
+                retry_after: crate::transport::cocalc_delay(&e.error),
+            }
+        } else {
+            crate::Error::Api {
+                provider: Provider::CoCalc,
+                operation: "get_purchases",
+                status: 200,
+                body: crate::ApiErrorBody::CoCalc(e),
+            }
+        }
+    }
+
+    /// Every purchase, newest first, page by page with `limit`/`offset` (limit 1 to 500);
+    /// the last page is the one shorter than `limit`.
+    pub fn pages(&self, limit: u32) -> PageStream<'static, types::Purchase> {
+        if let Err(e) = paginate::check_page_size("limit", limit, MAX_PAGE_SIZE) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let this = self.clone();
+        // The first row of the previous page, to catch a server that ignores `offset`.
+        let previous_first = ::std::sync::Arc::new(::std::sync::Mutex::new(None::<i64>));
+        paginate::pages(Provider::CoCalc, 0u64, move |offset| {
+            let this = this.clone();
+            let previous_first = previous_first.clone();
+            let request = types::GetPurchasesRequest {
+                limit: ::std::num::NonZeroU64::new(u64::from(limit)).expect("checked above"),
+                offset: Some(offset),
+                ..Default::default()
+            };
+            async move {
+                let rows = this.get_purchases(request).await?;
+                let first = rows.first().map(|r| r.id);
+                let repeated = {
+                    let mut previous = previous_first.lock().unwrap_or_else(|p| p.into_inner());
+                    let repeated = first.is_some() && *previous == first;
+                    *previous = first;
+                    repeated
+                };
+                if repeated {
+                    return Err(crate::Error::PaginationLoop {
+                        provider: Provider::CoCalc,
+                        detail: format!("offset {offset} returned the previous page again"),
+                    });
+                }
+                let next =
+                    (rows.len() as u64 == u64::from(limit)).then(|| offset + u64::from(limit));
+                Ok(Fetched { items: rows, next })
+            }
+        })
+    }
+
+    /// Every purchase, normalized.
+    pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
+        paginate::items(self.pages(limit))
+            .map(|r| r.map(Purchase::from))
+            .boxed()
+    }
+}

@@ -5,3 +5,110 @@
 //! types. Every amount is a [`rust_decimal::Decimal`].
 
 include!(concat!(env!("OUT_DIR"), "/kit.rs"));
+
+crate::transport::impl_client_hooks!();
+
+use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
+use crate::{ClientOptions, Provider, Purchase, Secret};
+use futures::StreamExt;
+
+/// The Kit purchases client: OAuth bearer token, pagination, retries, typed errors.
+#[derive(Clone, Debug)]
+pub struct KitClient {
+    client: Client,
+}
+
+/// Kit's largest page.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+impl KitClient {
+    /// A client for `https://api.kit.com` with an OAuth access token.
+    pub fn new(access_token: impl Into<Secret>) -> Result<Self, crate::Error> {
+        Self::with_options(access_token, ClientOptions::default())
+    }
+
+    /// A client with the token from `KIT_ACCESS_TOKEN`.
+    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
+        Self::with_options(Secret::from_env("KIT_ACCESS_TOKEN")?, options)
+    }
+
+    /// A client with explicit options.
+    pub fn with_options(
+        access_token: impl Into<Secret>,
+        options: ClientOptions,
+    ) -> Result<Self, crate::Error> {
+        let base = options.resolve_base_url(Provider::Kit)?;
+        let inner = crate::transport::Inner::new(
+            Provider::Kit,
+            crate::transport::Auth::Bearer(access_token.into()),
+            options.retry_config(),
+        );
+        Ok(KitClient {
+            client: Client::new_with_client(&base, options.http_client()?, inner),
+        })
+    }
+
+    /// The generated client underneath, for calls this wrapper does not cover.
+    pub fn generated(&self) -> &Client {
+        &self.client
+    }
+
+    /// Fetches one page: `after` is the previous page's `pagination.end_cursor`.
+    pub async fn list_page(
+        &self,
+        per_page: u32,
+        after: Option<&str>,
+    ) -> Result<types::ListPurchasesResponse, crate::Error> {
+        paginate::check_page_size("per_page", per_page, MAX_PAGE_SIZE)?;
+        let mut call = self.client.list_purchases().per_page(u64::from(per_page));
+        if let Some(after) = after {
+            call = call.after(after);
+        }
+        match call.send().await {
+            Ok(r) => Ok(r.into_inner()),
+            Err(e) => Err(crate::error::from_progenitor(
+                &self.client.inner,
+                "list_purchases",
+                e,
+                crate::error::ApiErrorBody::Kit,
+            )
+            .await),
+        }
+    }
+
+    /// Every purchase, page by page (`per_page` from 1 to 1000), following
+    /// `pagination.end_cursor` while `has_next_page`.
+    pub fn pages(&self, per_page: u32) -> PageStream<'static, types::Purchase> {
+        if let Err(e) = paginate::check_page_size("per_page", per_page, MAX_PAGE_SIZE) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let this = self.clone();
+        paginate::pages(Provider::Kit, None::<String>, move |after| {
+            let this = this.clone();
+            async move {
+                let page = this.list_page(per_page, after.as_deref()).await?;
+                let next = page
+                    .pagination
+                    .has_next_page
+                    .then(|| Some(page.pagination.end_cursor.clone()));
+                Ok(Fetched {
+                    items: page.purchases,
+                    next,
+                })
+            }
+        })
+    }
+
+    /// Every purchase as Kit's own record.
+    pub fn items(
+        &self,
+        per_page: u32,
+    ) -> futures::stream::BoxStream<'static, Result<types::Purchase, crate::Error>> {
+        paginate::items(self.pages(per_page))
+    }
+
+    /// Every purchase, normalized.
+    pub fn purchases(&self, per_page: u32) -> PurchaseStream<'static> {
+        self.items(per_page).map(|r| r.map(Purchase::from)).boxed()
+    }
+}

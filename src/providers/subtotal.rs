@@ -5,3 +5,115 @@
 //! types. Every amount is a [`rust_decimal::Decimal`].
 
 include!(concat!(env!("OUT_DIR"), "/subtotal.rs"));
+
+crate::transport::impl_client_hooks!();
+
+use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
+use crate::{ClientOptions, Provider, Purchase, Secret};
+use futures::StreamExt;
+
+/// The Subtotal purchases client: API key plus connection token, pagination, retries.
+#[derive(Clone, Debug)]
+pub struct SubtotalClient {
+    client: Client,
+}
+
+/// Subtotal's largest page.
+pub const MAX_PAGE_SIZE: u32 = 50;
+
+impl SubtotalClient {
+    /// A client for `https://api.subtotal.com`.
+    pub fn new(
+        api_key: impl Into<Secret>,
+        connection_token: impl Into<Secret>,
+    ) -> Result<Self, crate::Error> {
+        Self::with_options(api_key, connection_token, ClientOptions::default())
+    }
+
+    /// A client with credentials from `SUBTOTAL_API_KEY` and `SUBTOTAL_CONNECTION_TOKEN`.
+    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
+        let key = Secret::from_env("SUBTOTAL_API_KEY")?;
+        let token = Secret::from_env("SUBTOTAL_CONNECTION_TOKEN")?;
+        Self::with_options(key, token, options)
+    }
+
+    /// A client with explicit options.
+    pub fn with_options(
+        api_key: impl Into<Secret>,
+        connection_token: impl Into<Secret>,
+        options: ClientOptions,
+    ) -> Result<Self, crate::Error> {
+        let base = options.resolve_base_url(Provider::Subtotal)?;
+        let auth = crate::transport::Auth::KeyAndBearer {
+            key: api_key.into(),
+            token: connection_token.into(),
+        };
+        let inner = crate::transport::Inner::new(Provider::Subtotal, auth, options.retry_config());
+        Ok(SubtotalClient {
+            client: Client::new_with_client(&base, options.http_client()?, inner),
+        })
+    }
+
+    /// The generated client underneath.
+    pub fn generated(&self) -> &Client {
+        &self.client
+    }
+
+    /// Fetches one page (newest first); `starting_after` is the last `purchase_id` seen.
+    pub async fn list_page(
+        &self,
+        limit: u32,
+        starting_after: Option<&str>,
+    ) -> Result<types::GetPurchasesResponse, crate::Error> {
+        paginate::check_page_size("limit", limit, MAX_PAGE_SIZE)?;
+        let mut call = self.client.list_purchases().limit(u64::from(limit));
+        if let Some(s) = starting_after {
+            call = call.starting_after(s);
+        }
+        match call.send().await {
+            Ok(r) => Ok(r.into_inner()),
+            Err(e) => Err(crate::error::from_progenitor(
+                &self.client.inner,
+                "list_purchases",
+                e,
+                crate::ApiErrorBody::Subtotal,
+            )
+            .await),
+        }
+    }
+
+    /// Every purchase, page by page, following the last `purchase_id` while `has_more`.
+    pub fn pages(&self, limit: u32) -> PageStream<'static, types::PurchaseSummary> {
+        if let Err(e) = paginate::check_page_size("limit", limit, MAX_PAGE_SIZE) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let this = self.clone();
+        paginate::pages(Provider::Subtotal, None::<String>, move |after| {
+            let this = this.clone();
+            async move {
+                let page = this.list_page(limit, after.as_deref()).await?;
+                let next = match (page.has_more, page.purchases.last()) {
+                    (false, _) => None,
+                    (true, Some(last)) => Some(Some(last.purchase_id.clone())),
+                    (true, None) => {
+                        return Err(crate::Error::PaginationLoop {
+                            provider: Provider::Subtotal,
+                            detail: "has_more is true on an empty page".into(),
+                        })
+                    }
+                };
+                Ok(Fetched {
+                    items: page.purchases,
+                    next,
+                })
+            }
+        })
+    }
+
+    /// Every purchase, normalized.
+    pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
+        paginate::items(self.pages(limit))
+            .map(|r| r.map(Purchase::from))
+            .boxed()
+    }
+}

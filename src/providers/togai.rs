@@ -5,3 +5,134 @@
 //! types. Every amount is a [`rust_decimal::Decimal`].
 
 include!(concat!(env!("OUT_DIR"), "/togai.rs"));
+
+crate::transport::impl_client_hooks!();
+
+use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
+use crate::{ClientOptions, Provider, Purchase, Secret};
+use futures::StreamExt;
+
+/// The Togai purchases client: bearer token, pagination, retries, typed errors.
+#[derive(Clone, Debug)]
+pub struct TogaiClient {
+    client: Client,
+}
+
+/// Togai's largest page.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+impl TogaiClient {
+    /// A client for `https://api.togai.com`.
+    pub fn new(token: impl Into<Secret>) -> Result<Self, crate::Error> {
+        Self::with_options(token, ClientOptions::default())
+    }
+
+    /// A client with the token from `TOGAI_API_TOKEN`.
+    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
+        Self::with_options(Secret::from_env("TOGAI_API_TOKEN")?, options)
+    }
+
+    /// A client with explicit options (the sandbox is `https://sandbox-api.togai.com`).
+    pub fn with_options(
+        token: impl Into<Secret>,
+        options: ClientOptions,
+    ) -> Result<Self, crate::Error> {
+        let base = options.resolve_base_url(Provider::Togai)?;
+        let inner = crate::transport::Inner::new(
+            Provider::Togai,
+            crate::transport::Auth::Bearer(token.into()),
+            options.retry_config(),
+        );
+        Ok(TogaiClient {
+            client: Client::new_with_client(&base, options.http_client()?, inner),
+        })
+    }
+
+    /// The generated client underneath.
+    pub fn generated(&self) -> &Client {
+        &self.client
+    }
+
+    /// One purchase by id.
+    pub async fn get_purchase(&self, purchase_id: &str) -> Result<types::Purchase, crate::Error> {
+        match self
+            .client
+            .get_purchase()
+            .purchase_id(purchase_id)
+            .send()
+            .await
+        {
+            Ok(r) => Ok(r.into_inner()),
+            Err(e) => Err(crate::error::from_progenitor(
+                &self.client.inner,
+                "get_purchase",
+                e,
+                crate::ApiErrorBody::Togai,
+            )
+            .await),
+        }
+    }
+
+    /// Fetches one page of an account's purchases; `next_token` is the previous page's.
+    pub async fn list_page(
+        &self,
+        account_id: &str,
+        page_size: u32,
+        next_token: Option<&str>,
+    ) -> Result<types::ListPurchasesResponse, crate::Error> {
+        paginate::check_page_size("pageSize", page_size, MAX_PAGE_SIZE)?;
+        let mut call = self
+            .client
+            .list_purchases()
+            .account_id(account_id)
+            .page_size(page_size);
+        if let Some(t) = next_token {
+            call = call.next_token(t);
+        }
+        match call.send().await {
+            Ok(r) => Ok(r.into_inner()),
+            Err(e) => Err(crate::error::from_progenitor(
+                &self.client.inner,
+                "list_purchases",
+                e,
+                crate::ApiErrorBody::Togai,
+            )
+            .await),
+        }
+    }
+
+    /// Every purchase of an account, page by page, following `nextToken` until absent.
+    pub fn pages(
+        &self,
+        account_id: &str,
+        page_size: u32,
+    ) -> PageStream<'static, types::PurchaseListItem> {
+        if let Err(e) = paginate::check_page_size("pageSize", page_size, MAX_PAGE_SIZE) {
+            return futures::stream::once(async move { Err(e) }).boxed();
+        }
+        let this = self.clone();
+        let account = account_id.to_string();
+        paginate::pages(Provider::Togai, None::<String>, move |token| {
+            let this = this.clone();
+            let account = account.clone();
+            async move {
+                let page = this
+                    .list_page(&account, page_size, token.as_deref())
+                    .await?;
+                let next = page.next_token.clone().filter(|t| !t.is_empty()).map(Some);
+                Ok(Fetched {
+                    items: page.data,
+                    next,
+                })
+            }
+        })
+    }
+
+    /// Every purchase of an account, normalized (the customer is `account_id`).
+    pub fn purchases(&self, account_id: &str, page_size: u32) -> PurchaseStream<'static> {
+        let account = account_id.to_string();
+        paginate::items(self.pages(account_id, page_size))
+            .map(move |r| r.map(|p| Purchase::from_togai(p, &account)))
+            .boxed()
+    }
+}

@@ -53,6 +53,9 @@ pub struct GenerateOptions {
     pub decimal_vec_fn: String,
     /// A statement put at the top of the generated `Client::new`.
     pub client_new_prelude: Option<String>,
+    /// The type of the generated `Client`'s `inner` field. When set, the crate must
+    /// implement `ClientHooks<Inner>` for `Client` (auth, retries, tracing live there).
+    pub inner_type: Option<String>,
 }
 
 impl Default for GenerateOptions {
@@ -62,6 +65,7 @@ impl Default for GenerateOptions {
             decimal_option_fn: "crate::decimal::exact_option".into(),
             decimal_vec_fn: "crate::decimal::exact_vec".into(),
             client_new_prelude: None,
+            inner_type: None,
         }
     }
 }
@@ -98,6 +102,14 @@ pub fn generate_from_value(
             "::rust_decimal::Decimal",
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
+    if let Some(inner) = &options.inner_type {
+        let inner: proc_macro2::TokenStream = inner
+            .parse()
+            .map_err(|e| fail(format!("inner_type is not a type: {e}")))?;
+        settings
+            .with_inner_type(inner)
+            .with_hooks(progenitor::HooksMode::Expected);
+    }
     let mut generator = Generator::new(&settings);
     // progenitor panics on some shapes it does not support; turn that into an error that
     // names the spec instead of a build-script backtrace.

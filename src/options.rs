@@ -1,0 +1,168 @@
+//! Settings shared by every provider's client.
+
+use crate::transport::RetryConfig;
+use crate::{Error, Provider};
+use std::time::Duration;
+
+/// How a client connects: base URL, timeouts, retries, user agent.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    base_url: Option<String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryConfig,
+    allow_insecure_http: bool,
+    user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            base_url: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryConfig::standard(),
+            allow_insecure_http: false,
+            user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Replaces the provider's default base URL (paths are appended as the spec gives them).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// How long to wait for a connection.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// How long one request may take, from connecting to the end of the body.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = d;
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Allows a plain `http://` base URL that is not a loopback address (credentials then
+    /// cross the network unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Replaces the `User-Agent` (by default `purchase-clients/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    pub(crate) fn retry_config(&self) -> RetryConfig {
+        self.retry.clone()
+    }
+
+    /// The base URL to use for `provider`, checked: `https`, or `http` to a loopback
+    /// address, or `http` anywhere when explicitly allowed. A trailing `/` is dropped.
+    pub(crate) fn resolve_base_url(&self, provider: Provider) -> Result<String, Error> {
+        let raw = self
+            .base_url
+            .as_deref()
+            .unwrap_or(provider.default_base_url());
+        let url = reqwest::Url::parse(raw).map_err(|e| {
+            Error::Config(format!("{provider}: base URL {raw:?} is not a URL: {e}"))
+        })?;
+        match url.scheme() {
+            "https" => {}
+            "http" => {
+                let loopback = match url.host() {
+                    Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                    Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                    Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                    None => false,
+                };
+                if !loopback && !self.allow_insecure_http {
+                    return Err(Error::Config(format!(
+                        "{provider}: refusing plain http base URL {raw:?}: credentials would cross the network unencrypted (use https, a loopback address, or allow_insecure_http)"
+                    )));
+                }
+            }
+            other => {
+                return Err(Error::Config(format!(
+                    "{provider}: base URL {raw:?} has scheme {other:?}; expected https or http"
+                )))
+            }
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Config(format!(
+                "{provider}: the base URL must not carry credentials"
+            )));
+        }
+        Ok(raw.trim_end_matches('/').to_string())
+    }
+
+    pub(crate) fn http_client(&self) -> Result<reqwest::Client, Error> {
+        crate::tls::install_crypto_provider();
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(&self.user_agent)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_and_loopback_http_are_accepted() {
+        let o = ClientOptions::default();
+        assert_eq!(
+            o.resolve_base_url(Provider::Kit).unwrap(),
+            "https://api.kit.com"
+        );
+        for url in [
+            "http://127.0.0.1:8080/kit/",
+            "http://localhost:1",
+            "http://[::1]:9/x",
+        ] {
+            let base = o
+                .clone()
+                .base_url(url)
+                .resolve_base_url(Provider::Kit)
+                .unwrap();
+            assert!(!base.ends_with('/'), "{base}");
+        }
+    }
+
+    #[test]
+    fn remote_plain_http_is_refused_unless_allowed() {
+        let o = ClientOptions::default().base_url("http://api.kit.com");
+        let err = o.resolve_base_url(Provider::Kit).unwrap_err();
+        assert!(err.to_string().contains("refusing plain http"), "{err}");
+        assert!(o
+            .allow_insecure_http(true)
+            .resolve_base_url(Provider::Kit)
+            .is_ok());
+    }
+
+    #[test]
+    fn bad_urls_are_configuration_errors() {
+        for url in ["not a url", "ftp://x.com", "https://user:pw@x.com"] {
+            let err = ClientOptions::default()
+                .base_url(url)
+                .resolve_base_url(Provider::Togai);
+            assert!(matches!(err, Err(Error::Config(_))), "{url}");
+        }
+    }
+}

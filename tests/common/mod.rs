@@ -27,3 +27,33 @@ pub fn normalized(provider: &str) -> serde_json::Value {
             .ok();
     purchase_spec::normalize(provider, &spec, overlay.as_deref()).unwrap_or_else(|e| panic!("{e}"))
 }
+
+use purchase_clients::{ClientOptions, RetryConfig};
+use std::time::Duration;
+
+/// Options pointing at a mock server, with quick retries so tests stay fast.
+pub fn options(server: &wiremock::MockServer, prefix: &str) -> ClientOptions {
+    ClientOptions::default()
+        .base_url(format!("{}{prefix}", server.uri()))
+        .retry(
+            RetryConfig::standard()
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+}
+
+/// The requests a mock server received, for checking what went on the wire.
+pub async fn requests(server: &wiremock::MockServer) -> Vec<wiremock::Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// Asserts that no credential appears in an error's `Display` or `Debug`.
+pub fn assert_no_secret(err: &purchase_clients::Error, secrets: &[&str]) {
+    let shown = format!("{err} {err:?}");
+    for secret in secrets {
+        assert!(
+            !shown.contains(secret),
+            "secret {secret:?} leaked in: {shown}"
+        );
+    }
+}

@@ -1,6 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// With no provider compiled in, the client layer has nothing to serve.
+#![cfg_attr(
+    not(any(
+        feature = "cocalc",
+        feature = "subtotal",
+        feature = "togai",
+        feature = "kit"
+    )),
+    allow(unused, unreachable_patterns)
+)]
 
+#[cfg(any(
+    feature = "cocalc",
+    feature = "subtotal",
+    feature = "togai",
+    feature = "kit"
+))]
+mod any;
 pub mod decimal;
 mod error;
 mod options;
@@ -30,6 +47,13 @@ pub mod togai;
 #[allow(missing_docs)]
 pub mod kit;
 
+#[cfg(any(
+    feature = "cocalc",
+    feature = "subtotal",
+    feature = "togai",
+    feature = "kit"
+))]
+pub use any::AnyClient;
 pub use error::{ApiErrorBody, Error};
 pub use options::ClientOptions;
 pub use purchase::{Provider, Purchase, Record};

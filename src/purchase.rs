@@ -113,6 +113,7 @@ pub enum Record {
     Kit(Box<crate::kit::types::Purchase>),
 }
 
+#[cfg(any(feature = "subtotal", feature = "kit"))]
 pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()

@@ -86,10 +86,13 @@ impl RetryConfig {
 #[derive(Clone, Debug)]
 pub(crate) enum Auth {
     /// `Authorization: Basic base64(key + ":")` (CoCalc).
+    #[cfg_attr(not(feature = "cocalc"), allow(dead_code))]
     BasicKey(Secret),
     /// `Authorization: Bearer <token>` (Togai, Kit).
+    #[cfg_attr(not(any(feature = "togai", feature = "kit")), allow(dead_code))]
     Bearer(Secret),
     /// `x-api-key: <key>` and `Authorization: Bearer <token>` (Subtotal).
+    #[cfg_attr(not(feature = "subtotal"), allow(dead_code))]
     KeyAndBearer { key: Secret, token: Secret },
 }
 
@@ -318,6 +321,7 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 
 /// Implements `ClientHooks<Inner>` for a generated `Client`: credentials in `pre`,
 /// retries in `exec`.
+#[allow(unused_macros)]
 macro_rules! impl_client_hooks {
     () => {
         impl progenitor_client::ClientHooks<crate::transport::Inner> for Client {
@@ -340,6 +344,7 @@ macro_rules! impl_client_hooks {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use impl_client_hooks;
 
 #[cfg(test)]

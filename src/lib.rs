@@ -18,6 +18,8 @@
     feature = "kit"
 ))]
 mod any;
+#[cfg(feature = "conform")]
+pub mod conform;
 pub mod decimal;
 mod error;
 mod options;

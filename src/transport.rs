@@ -319,6 +319,47 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
     )
 }
 
+/// Checks that `url` is `operation`'s path template under `base_url`, each `{parameter}`
+/// filling exactly one non-empty segment. A parameter such as `..`, `.` or an empty string
+/// would otherwise change which resource is asked for.
+pub(crate) fn check_path(
+    operations: &[(&str, &str, &str)],
+    operation: &str,
+    base_url: &str,
+    url: &reqwest::Url,
+) -> Result<(), String> {
+    let Some((_, _, template)) = operations.iter().find(|(id, _, _)| *id == operation) else {
+        return Ok(());
+    };
+    let base_path = reqwest::Url::parse(base_url)
+        .map(|u| u.path().trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    let changed = || {
+        format!(
+            "a path parameter of {operation} would change the request path ({template} became {})",
+            url.path()
+        )
+    };
+    let rest = url.path().strip_prefix(&base_path).ok_or_else(changed)?;
+    let actual: Vec<&str> = rest.split('/').collect();
+    let expected: Vec<&str> = template.split('/').collect();
+    if actual.len() != expected.len() {
+        return Err(changed());
+    }
+    for (a, e) in actual.iter().zip(&expected) {
+        let is_param = e.starts_with('{') && e.ends_with('}');
+        let ok = if is_param {
+            !a.is_empty() && *a != "." && *a != ".."
+        } else {
+            a == e
+        };
+        if !ok {
+            return Err(changed());
+        }
+    }
+    Ok(())
+}
+
 /// Implements `ClientHooks<Inner>` for a generated `Client`: credentials in `pre`,
 /// retries in `exec`.
 #[allow(unused_macros)]
@@ -328,8 +369,15 @@ macro_rules! impl_client_hooks {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                crate::transport::check_path(
+                    OPERATIONS,
+                    info.operation_id,
+                    &self.baseurl,
+                    request.url(),
+                )
+                .map_err(progenitor_client::Error::InvalidRequest)?;
                 crate::transport::authenticate(&self.inner, request);
                 Ok(())
             }
@@ -388,6 +436,33 @@ mod tests {
         );
         assert_eq!(cocalc_throttle_wait(br#"[{"id": 1}]"#), None);
         assert_eq!(cocalc_throttle_wait(b"not json"), None);
+    }
+
+    #[test]
+    fn path_parameters_must_fill_exactly_their_segment() {
+        let ops = &[("get", "GET", "/purchases/{id}")];
+        let check = |base: &str, url: &str| {
+            check_path(ops, "get", base, &reqwest::Url::parse(url).unwrap())
+        };
+        assert!(check("https://a.com", "https://a.com/purchases/p%2F1%3F%20x").is_ok());
+        assert!(check("http://h:1/togai/", "http://h:1/togai/purchases/a..b").is_ok());
+        assert!(
+            check("https://a.com", "https://a.com/").is_err(),
+            "`..` normalized away"
+        );
+        assert!(
+            check("https://a.com", "https://a.com/purchases/").is_err(),
+            "empty id"
+        );
+        assert!(check("https://a.com", "https://a.com/purchases/a/b").is_err());
+        assert!(check("http://h:1/togai", "http://h:1/purchases/x").is_err());
+        assert!(check_path(
+            ops,
+            "other",
+            "https://a.com",
+            &reqwest::Url::parse("https://a.com/x").unwrap()
+        )
+        .is_ok());
     }
 
     #[test]

@@ -128,6 +128,7 @@ pub fn generate_from_value(
 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
+    file.items.push(operations_table(&spec));
     exact_decimal_fields(&mut file, options).map_err(fail)?;
     if let Some(prelude) = &options.client_new_prelude {
         let stmt: syn::Stmt = syn::parse_str(prelude)
@@ -144,6 +145,26 @@ pub fn generate_from_value(
         )));
     }
     Ok(prettyplease::unparse(&file))
+}
+
+/// `pub const OPERATIONS: &[(&str, &str, &str)]`: every operation's id, HTTP method and
+/// path template, so the client can check at run time that path parameters did not change
+/// the path (an id of `..` would otherwise be normalized away by the URL parser).
+pub fn operations_table(spec: &openapiv3::OpenAPI) -> syn::Item {
+    let mut rows = Vec::new();
+    for (path, item) in &spec.paths.paths {
+        let Some(item) = item.as_item() else { continue };
+        for (method, op) in item.iter() {
+            if let Some(id) = &op.operation_id {
+                let method = method.to_uppercase();
+                rows.push(quote::quote! { (#id, #method, #path) });
+            }
+        }
+    }
+    syn::parse_quote! {
+        /// Every operation's id, HTTP method and path template, as the spec gives them.
+        pub const OPERATIONS: &[(&str, &str, &str)] = &[#(#rows),*];
+    }
 }
 
 /// The one schema converted to `rust_decimal::Decimal`.
@@ -497,6 +518,12 @@ paths:
             "{code}"
         );
         assert!(!code.contains("f64") && !code.contains("f32"));
+        assert!(
+            code.contains(
+                r#"pub const OPERATIONS: &[(&str, &str, &str)] = &[("list_p", "GET", "/p")];"#
+            ),
+            "{code}"
+        );
     }
 
     #[test]

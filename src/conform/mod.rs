@@ -19,6 +19,7 @@
 //! of disappearing. Known deviations are listed in `specs/known-deviations.toml`.
 
 mod decode;
+pub mod live;
 
 pub mod schema;
 
@@ -363,6 +364,21 @@ fn sample_at(
         value,
         schema_pointer,
     }
+}
+
+/// Where the schema of `operation`'s `status` JSON response is in `doc`.
+pub fn response_schema_pointer(doc: &Value, operation: &str, status: &str) -> Option<String> {
+    for (path, item) in doc.get("paths")?.as_object()? {
+        for (method, op) in item.as_object()? {
+            if op.get("operationId").and_then(Value::as_str) == Some(operation) {
+                return Some(format!(
+                    "/paths/{}/{method}/responses/{status}/content/application~1json/schema",
+                    escape_part(path)
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn escape_part(s: &str) -> String {

@@ -1,0 +1,281 @@
+//! `purchases conform`: the conformance report.
+
+use purchase_clients::conform::live::{check_live, LiveCredentials, LiveOutcome};
+use purchase_clients::conform::{self, KnownDeviations, SampleReport};
+use purchase_clients::{ClientOptions, Provider};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only this provider (repeatable); all four by default.
+    #[arg(long = "provider", value_name = "PROVIDER")]
+    providers: Vec<Provider>,
+    /// Also check what the real APIs send (credentials from the environment).
+    #[arg(long)]
+    live: bool,
+    /// Base URL for --live (with exactly one --provider), e.g. a local mock.
+    #[arg(long, value_name = "URL", requires = "live")]
+    base_url: Option<String>,
+    /// Read specs from this folder (`<provider>.yaml`, `overlays/`, `known-deviations.toml`)
+    /// instead of the ones built in, to check an updated spec before regenerating.
+    #[arg(long, value_name = "DIR")]
+    specs: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn read(path: &PathBuf) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// The documented and normalized specs of `provider`, from `dir` or built in.
+fn specs(
+    provider: Provider,
+    dir: Option<&PathBuf>,
+) -> Result<(serde_json::Value, serde_json::Value), String> {
+    let Some(dir) = dir else {
+        return Ok((
+            conform::documented(provider)?,
+            conform::normalized(provider)?,
+        ));
+    };
+    let file = conform::spec_file(provider);
+    let spec = read(&dir.join(&file))?;
+    let overlay_path = dir
+        .join("overlays")
+        .join(format!("{}.overlay.yaml", provider.name()));
+    let overlay = if overlay_path.exists() {
+        Some(read(&overlay_path)?)
+    } else {
+        None
+    };
+    let documented = purchase_spec::normalize(&file, &spec, None).map_err(|e| e.to_string())?;
+    let normalized =
+        purchase_spec::normalize(&file, &spec, overlay.as_deref()).map_err(|e| e.to_string())?;
+    Ok((documented, normalized))
+}
+
+pub async fn run(args: Args) -> Result<ExitCode, String> {
+    let providers = if args.providers.is_empty() {
+        Provider::ALL.to_vec()
+    } else {
+        args.providers.clone()
+    };
+    if args.base_url.is_some() && providers.len() != 1 {
+        return Err("--base-url needs exactly one --provider".into());
+    }
+    let known = match &args.specs {
+        Some(dir) => KnownDeviations::parse(&read(&dir.join("known-deviations.toml"))?)?,
+        None => KnownDeviations::builtin(),
+    };
+
+    let mut reports: Vec<SampleReport> = Vec::new();
+    for p in &providers {
+        let (documented, normalized) = specs(*p, args.specs.as_ref())?;
+        reports.extend(conform::check(*p, &documented, &normalized, &known));
+    }
+    let stale: Vec<_> = conform::stale_deviations(&known, &reports)
+        .into_iter()
+        .cloned()
+        .collect();
+
+    let mut live = Vec::new();
+    if args.live {
+        let credentials = LiveCredentials::from_env();
+        let mut options = ClientOptions::default();
+        if let Some(url) = &args.base_url {
+            options = options.base_url(url);
+        }
+        for p in &providers {
+            let outcome = check_live(*p, &credentials, &options, &known).await;
+            if let LiveOutcome::Checked(r) = &outcome {
+                reports.extend(r.iter().cloned());
+            }
+            live.push((*p, outcome));
+        }
+    }
+
+    let new: usize = reports.iter().map(|r| r.new_findings().count()).sum();
+    let live_failed = live
+        .iter()
+        .any(|(_, o)| matches!(o, LiveOutcome::Failed(_)));
+    let failed = new > 0 || !stale.is_empty() || live_failed;
+
+    match args.format {
+        Format::Json => {
+            let live_json: Vec<_> = live
+                .iter()
+                .map(|(p, o)| match o {
+                    LiveOutcome::Checked(_) => json!({"provider": p, "outcome": "checked"}),
+                    LiveOutcome::Skipped(why) => {
+                        json!({"provider": p, "outcome": "skipped", "reason": why})
+                    }
+                    LiveOutcome::Failed(e) => {
+                        json!({"provider": p, "outcome": "failed", "error": e.to_string()})
+                    }
+                })
+                .collect();
+            let out = json!({
+                "ok": !failed,
+                "new_findings": new,
+                "samples": reports,
+                "stale_known_deviations": stale,
+                "live": live_json,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+            );
+        }
+        Format::Text => print_text(&providers, &reports, &stale, &live, new),
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok {
+        "yes"
+    } else {
+        "NO"
+    }
+}
+
+fn print_text(
+    providers: &[Provider],
+    reports: &[SampleReport],
+    stale: &[conform::KnownDeviation],
+    live: &[(Provider, LiveOutcome)],
+    new: usize,
+) {
+    for p in providers {
+        let rows: Vec<&SampleReport> = reports.iter().filter(|r| r.provider == *p).collect();
+        println!("{p} ({})", conform::spec_file(*p));
+        let header = [
+            "OPERATION",
+            "SAMPLE",
+            "SCHEMA-VALID",
+            "DECODES",
+            "ROUND-TRIPS",
+            "DEVIATIONS",
+        ];
+        let cells: Vec<[String; 6]> = rows
+            .iter()
+            .map(|r| {
+                let deviations: Vec<String> = r
+                    .findings
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{}{}",
+                            f.rule,
+                            if f.known.is_some() {
+                                " (known)"
+                            } else {
+                                " (NEW)"
+                            }
+                        )
+                    })
+                    .collect();
+                [
+                    r.operation.clone(),
+                    r.sample.clone(),
+                    mark(r.schema_valid).into(),
+                    mark(r.decodes).into(),
+                    mark(r.round_trips).into(),
+                    if deviations.is_empty() {
+                        "-".into()
+                    } else {
+                        deviations.join(", ")
+                    },
+                ]
+            })
+            .collect();
+        let mut widths = header.map(str::len);
+        for row in &cells {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |row: [&str; 6]| {
+            let padded: Vec<String> = row
+                .iter()
+                .zip(widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            println!("  {}", padded.join("  ").trim_end());
+        };
+        line(header);
+        for row in &cells {
+            line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
+        }
+        if let Some((_, outcome)) = live.iter().find(|(lp, _)| lp == p) {
+            match outcome {
+                LiveOutcome::Checked(_) => {}
+                LiveOutcome::Skipped(why) => println!("  live: skipped ({why})"),
+                LiveOutcome::Failed(e) => println!("  live: FAILED: {e}"),
+            }
+        }
+        println!();
+    }
+
+    let known: Vec<String> = reports
+        .iter()
+        .flat_map(|r| {
+            r.findings.iter().filter_map(move |f| {
+                f.known.as_ref().map(|why| {
+                    format!(
+                        "  {} {:?} [{}]: {}\n      {why}",
+                        r.file, r.sample, f.rule, f.detail
+                    )
+                })
+            })
+        })
+        .collect();
+    if !known.is_empty() {
+        println!("Known deviations ({}):", known.len());
+        for k in known {
+            println!("{k}");
+        }
+        println!();
+    }
+    if new > 0 {
+        println!("New deviations ({new}):");
+        for r in reports {
+            for f in r.new_findings() {
+                println!(
+                    "  {} sample {:?} breaks rule {}: {}",
+                    r.file, r.sample, f.rule, f.detail
+                );
+            }
+        }
+        println!();
+    }
+    for s in stale {
+        println!(
+            "Stale known deviation (no longer found; remove it): {} {:?} [{}]",
+            s.file, s.sample, s.rule
+        );
+    }
+    let checked = reports.len();
+    if new == 0 && stale.is_empty() {
+        println!("{checked} samples checked: no new deviations.");
+    } else {
+        println!(
+            "{checked} samples checked: {new} new deviations, {} stale known deviations.",
+            stale.len()
+        );
+    }
+}

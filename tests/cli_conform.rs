@@ -1,0 +1,195 @@
+//! `purchases conform`, run as a user would.
+#![cfg(feature = "cli")]
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn purchases() -> Command {
+    let mut cmd = Command::cargo_bin("purchases").unwrap();
+    for var in [
+        "COCALC_API_KEY",
+        "SUBTOTAL_API_KEY",
+        "SUBTOTAL_CONNECTION_TOKEN",
+        "TOGAI_API_TOKEN",
+        "TOGAI_ACCOUNT_ID",
+        "KIT_ACCESS_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn conform_prints_a_table_per_provider_and_the_known_deviations() {
+    let out = purchases()
+        .arg("conform")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for provider in [
+        "cocalc (cocalc.yaml)",
+        "subtotal (subtotal.yaml)",
+        "togai (togai.yaml)",
+        "kit (kit.yaml)",
+    ] {
+        assert!(text.contains(provider), "{text}");
+    }
+    assert!(text.contains("OPERATION       SAMPLE"), "{text}");
+    assert!(text.contains("Known deviations (3):"), "{text}");
+    assert!(
+        text.contains("togai.yaml \"get_purchase 200\" [schema]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("17 samples checked: no new deviations."),
+        "{text}"
+    );
+}
+
+#[test]
+fn conform_as_json_lists_every_sample() {
+    let out = purchases()
+        .args([
+            "conform",
+            "--format",
+            "json",
+            "--provider",
+            "kit",
+            "--provider",
+            "togai",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["new_findings"], 0);
+    let samples = v["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 8);
+    assert!(samples
+        .iter()
+        .all(|s| s["provider"] == "kit" || s["provider"] == "togai"));
+}
+
+fn specs_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    std::fs::create_dir(dir.path().join("overlays")).unwrap();
+    for entry in [
+        "cocalc.yaml",
+        "subtotal.yaml",
+        "togai.yaml",
+        "kit.yaml",
+        "known-deviations.toml",
+        "overlays/kit.overlay.yaml",
+        "overlays/subtotal.overlay.yaml",
+        "overlays/togai.overlay.yaml",
+    ] {
+        std::fs::copy(root.join(entry), dir.path().join(entry)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_new_deviation_fails_with_the_sample_and_the_rule() {
+    let dir = specs_copy();
+    let kit = dir.path().join("kit.yaml");
+    let text = std::fs::read_to_string(&kit)
+        .unwrap()
+        .replace("total: 81.53", "total: '81.53'");
+    std::fs::write(&kit, text).unwrap();
+    let assert = purchases()
+        .args(["conform", "--specs"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let text = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains(
+            "kit.yaml sample \"list_purchases 200\" breaks rule schema: /purchases/2/total"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("schema (NEW)"), "{text}");
+}
+
+#[test]
+fn a_stale_known_deviation_fails() {
+    let dir = specs_copy();
+    let known = dir.path().join("known-deviations.toml");
+    let mut text = std::fs::read_to_string(&known).unwrap();
+    text.push_str("\n[[deviation]]\nfile = \"kit.yaml\"\nsample = \"list_purchases 200\"\nrule = \"schema\"\nreason = \"made up\"\n");
+    std::fs::write(&known, text).unwrap();
+    let assert = purchases()
+        .args(["conform", "--specs"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(out.contains("Stale known deviation"), "{out}");
+}
+
+#[tokio::test]
+async fn live_checks_run_against_the_given_base_url_with_credentials_from_the_environment() {
+    use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "purchases": [], "pagination": {"has_previous_page": false, "has_next_page": false,
+            "start_cursor": "a", "end_cursor": "b", "per_page": 5}
+        })))
+        .mount(&server)
+        .await;
+    let uri = server.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        purchases()
+            .env("KIT_ACCESS_TOKEN", "cli-live-token")
+            .args(["conform", "--provider", "kit", "--live", "--base-url", &uri])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("list_purchases 200 (live)"), "{text}");
+    assert!(!text.contains("cli-live-token"));
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[0].headers["authorization"],
+        "Bearer cli-live-token"
+    );
+}
+
+#[test]
+fn live_without_credentials_is_skipped_and_passes() {
+    let out = purchases()
+        .args(["conform", "--live", "--provider", "togai"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("live: skipped (set TOGAI_API_TOKEN and TOGAI_ACCOUNT_ID"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unknown_provider_is_a_usage_error() {
+    let assert = purchases()
+        .args(["conform", "--provider", "stripe"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("unknown provider \"stripe\""), "{err}");
+}

@@ -89,6 +89,38 @@ impl AnyClient {
         }
     }
 
+    /// Every purchase, normalized, a page at a time (the provider's maximum if `None`).
+    pub fn purchase_pages(
+        &self,
+        page_size: Option<u32>,
+    ) -> crate::paginate::PageStream<'static, crate::Purchase> {
+        use futures::{StreamExt, TryStreamExt};
+        let size = page_size.unwrap_or_else(|| self.max_page_size());
+        fn convert<T: Into<crate::Purchase>>(page: Vec<T>) -> Vec<crate::Purchase> {
+            page.into_iter().map(Into::into).collect()
+        }
+        match self {
+            #[cfg(feature = "cocalc")]
+            AnyClient::CoCalc(c) => c.pages(size).map_ok(convert).boxed(),
+            #[cfg(feature = "subtotal")]
+            AnyClient::Subtotal(c) => c.pages(size).map_ok(convert).boxed(),
+            #[cfg(feature = "togai")]
+            AnyClient::Togai { client, account_id } => {
+                let account = account_id.clone();
+                client
+                    .pages(account_id, size)
+                    .map_ok(move |page| {
+                        page.into_iter()
+                            .map(|p| crate::Purchase::from_togai(p, &account))
+                            .collect()
+                    })
+                    .boxed()
+            }
+            #[cfg(feature = "kit")]
+            AnyClient::Kit(c) => c.pages(size).map_ok(convert).boxed(),
+        }
+    }
+
     /// Every purchase, normalized, `page_size` at a time (the provider's maximum if `None`).
     pub fn purchases(&self, page_size: Option<u32>) -> PurchaseStream<'static> {
         let size = page_size.unwrap_or_else(|| self.max_page_size());

@@ -22,10 +22,14 @@ mod any;
 pub mod conform;
 pub mod decimal;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod options;
 pub mod paginate;
 mod purchase;
 mod secret;
+#[cfg(any(feature = "conform", feature = "mock"))]
+pub mod specs;
 pub mod tls;
 pub mod transport;
 

@@ -6,7 +6,19 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The four APIs this crate speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
     /// CoCalc API v2.
@@ -108,6 +120,9 @@ pub enum Record {
     /// A Togai purchase as listed.
     #[cfg(feature = "togai")]
     Togai(Box<crate::togai::types::PurchaseListItem>),
+    /// A Togai purchase fetched by id.
+    #[cfg(feature = "togai")]
+    TogaiPurchase(Box<crate::togai::types::Purchase>),
     /// A Kit purchase.
     #[cfg(feature = "kit")]
     Kit(Box<crate::kit::types::Purchase>),
@@ -168,6 +183,23 @@ impl Purchase {
             status: Some(p.status.to_string()),
             customer: Some(account_id.to_string()),
             record: Record::Togai(Box::new(p)),
+        }
+    }
+}
+
+#[cfg(feature = "togai")]
+impl From<crate::togai::types::Purchase> for Purchase {
+    /// A Togai purchase fetched by id (which, unlike list items, names its account).
+    fn from(p: crate::togai::types::Purchase) -> Self {
+        Purchase {
+            provider: Provider::Togai,
+            id: p.id.clone(),
+            time: Some(p.created_at),
+            total: p.price,
+            currency: p.invoice_currency.clone(),
+            status: p.status.map(|s| s.to_string()),
+            customer: Some(p.account_id.to_string()),
+            record: Record::TogaiPurchase(Box::new(p)),
         }
     }
 }

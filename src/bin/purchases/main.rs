@@ -1,6 +1,9 @@
 //! `purchases`: the command line of purchase-clients.
 
 mod conform;
+mod list;
+mod output;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -16,9 +19,58 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// List every purchase of one API (credentials from the environment).
+    List(list::ListArgs),
+    /// Get one purchase (togai).
+    Get(list::GetArgs),
+    /// Serve a mock of all four APIs on a loopback port.
+    Mock(serve::MockArgs),
+    /// List purchases from all four APIs through an in-process mock and print the totals.
+    Demo,
+    /// Print the JSON Schema of the normalized purchase record.
+    Schema,
     /// Check every documented sample (and, with --live, the real APIs) against the specs
     /// and the generated types.
     Conform(conform::Args),
+}
+
+/// Why the command failed, and with which exit status.
+pub struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    /// Bad arguments or configuration: exit status 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+impl From<purchase_clients::Error> for Failure {
+    fn from(e: purchase_clients::Error) -> Self {
+        use purchase_clients::Error as E;
+        let code = match e {
+            E::InvalidArgument(_) | E::MissingCredential { .. } | E::Config(_) => 2,
+            _ => 1,
+        };
+        Failure {
+            message: e.to_string(),
+            code,
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure {
+            message: format!("cannot write the output: {e}"),
+            code: 1,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -35,14 +87,22 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Conform(args) => conform::run(args).await,
+            Command::List(args) => list::list(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Get(args) => list::get(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Mock(args) => serve::mock(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Demo => serve::demo().await.map(|()| ExitCode::SUCCESS),
+            Command::Schema => serve::schema().map(|()| ExitCode::SUCCESS),
+            Command::Conform(args) => conform::run(args).await.map_err(Failure::usage),
         }
     });
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(2)
+        // A closed pipe (`purchases list kit | head`) is not an error.
+        Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(f) => {
+            // One line, whatever the message holds.
+            eprintln!("error: {}", f.message.replace(['\n', '\r'], " "));
+            ExitCode::from(f.code)
         }
     }
 }

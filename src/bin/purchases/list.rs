@@ -1,0 +1,117 @@
+//! `purchases list` and `purchases get`.
+
+use crate::output::{Format, Writer};
+use crate::Failure;
+use futures::TryStreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use purchase_clients::{AnyClient, ClientOptions, Provider, Purchase, TogaiClient};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct ListArgs {
+    /// Which API: cocalc, subtotal, togai or kit.
+    provider: Provider,
+    /// Replaces the API's base URL (for example a `purchases mock`).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// The Togai account whose purchases to list (required for togai).
+    #[arg(long, value_name = "ID")]
+    account: Option<String>,
+    /// Purchases per request (default: the API's maximum).
+    #[arg(long, value_name = "N")]
+    page_size: Option<u32>,
+    /// Stop after this many purchases.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+pub fn options(base_url: Option<&str>) -> ClientOptions {
+    let options = ClientOptions::default();
+    match base_url {
+        Some(url) => options.base_url(url),
+        None => options,
+    }
+}
+
+fn progress() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("a valid template"));
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Some(bar)
+}
+
+pub async fn list(args: ListArgs) -> Result<(), Failure> {
+    if args.provider != Provider::Togai && args.account.is_some() {
+        return Err(Failure::usage("--account applies to togai only"));
+    }
+    let client = AnyClient::from_env(
+        args.provider,
+        args.account.as_deref(),
+        options(args.base_url.as_deref()),
+    )?;
+    let format = args.format.unwrap_or_else(Format::default_for_stdout);
+    let mut out = Writer::new(format)?;
+    let bar = progress();
+    let started = Instant::now();
+    let (mut count, mut pages) = (0usize, 0usize);
+    let mut stream = client.purchase_pages(args.page_size);
+    'pages: while let Some(page) = stream.try_next().await? {
+        pages += 1;
+        for purchase in page {
+            if args.limit.is_some_and(|l| count >= l) {
+                break 'pages;
+            }
+            out.write(&purchase)?;
+            count += 1;
+        }
+        if let Some(bar) = &bar {
+            let rate = count as f64 / started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!("{count} purchases, {pages} pages, {rate:.0}/s"));
+        }
+        if args.limit.is_some_and(|l| count >= l) {
+            break;
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out.finish()?;
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct GetArgs {
+    /// Which API (only togai has a get-one-purchase call).
+    provider: Provider,
+    /// The purchase's id.
+    purchase_id: String,
+    /// Replaces the API's base URL.
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Output format (default: table on a terminal, jsonl otherwise).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+pub async fn get(args: GetArgs) -> Result<(), Failure> {
+    if args.provider != Provider::Togai {
+        return Err(Failure::usage(format!(
+            "{} has no call to get one purchase; only togai does",
+            args.provider
+        )));
+    }
+    let client = TogaiClient::from_env(options(args.base_url.as_deref()))?;
+    let record = client.get_purchase(&args.purchase_id).await?;
+    let purchase = Purchase::from(record);
+    let mut out = Writer::new(args.format.unwrap_or_else(Format::default_for_stdout))?;
+    out.write(&purchase)?;
+    out.finish()?;
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Writing purchases as a table, JSON lines, a JSON array or CSV, as they stream in.
+
+use purchase_clients::Purchase;
+use std::io::{self, IsTerminal, Write};
+
+/// An output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One JSON object per line.
+    Jsonl,
+    /// One JSON array.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+impl Format {
+    /// The format to use when none is given: a table on a terminal, JSON lines otherwise.
+    pub fn default_for_stdout() -> Format {
+        if io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Jsonl
+        }
+    }
+}
+
+const COLUMNS: [&str; 7] = [
+    "provider", "id", "time", "total", "currency", "status", "customer",
+];
+
+fn cells(p: &Purchase) -> [String; 7] {
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    [
+        p.provider.name().to_string(),
+        p.id.clone(),
+        p.time
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+            .unwrap_or_default(),
+        p.total.map(|t| t.to_string()).unwrap_or_default(),
+        opt(&p.currency),
+        opt(&p.status),
+        opt(&p.customer),
+    ]
+}
+
+/// Writes purchases one at a time, in one format.
+pub struct Writer {
+    format: Format,
+    out: io::BufWriter<io::Stdout>,
+    csv: Option<csv::Writer<io::Stdout>>,
+    written: usize,
+}
+
+impl Writer {
+    /// Starts the output (a header, or the array's opening bracket).
+    pub fn new(format: Format) -> io::Result<Self> {
+        let mut w = Writer {
+            format,
+            out: io::BufWriter::new(io::stdout()),
+            csv: None,
+            written: 0,
+        };
+        match format {
+            Format::Table => {
+                let header = COLUMNS.map(|c| c.to_uppercase());
+                w.table_row(&header)?;
+            }
+            Format::Json => w.out.write_all(b"[")?,
+            Format::Csv => {
+                let mut csv = csv::Writer::from_writer(io::stdout());
+                csv.write_record(COLUMNS)?;
+                w.csv = Some(csv);
+            }
+            Format::Jsonl => {}
+        }
+        Ok(w)
+    }
+
+    fn table_row(&mut self, c: &[String; 7]) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "{:<9} {:<28} {:<25} {:>22} {:<8} {:<12} {}",
+            c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+        )
+    }
+
+    /// Writes one purchase.
+    pub fn write(&mut self, p: &Purchase) -> io::Result<()> {
+        match self.format {
+            Format::Table => self.table_row(&cells(p))?,
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, p)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Json => {
+                self.out
+                    .write_all(if self.written == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut self.out, p)?;
+            }
+            Format::Csv => {
+                if let Some(csv) = &mut self.csv {
+                    csv.write_record(cells(p))?;
+                }
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Ends the output.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == Format::Json {
+            self.out
+                .write_all(if self.written == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        if let Some(mut csv) = self.csv.take() {
+            csv.flush()?;
+        }
+        self.out.flush()
+    }
+}

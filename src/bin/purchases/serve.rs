@@ -1,0 +1,161 @@
+//! `purchases mock`, `purchases demo` and `purchases schema`.
+
+use crate::Failure;
+use futures::TryStreamExt;
+use purchase_clients::mock::{Fault, MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::{
+    ClientOptions, CoCalcClient, Decimal, KitClient, Provider, Purchase, SubtotalClient,
+    TogaiClient,
+};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(clap::Args)]
+pub struct MockArgs {
+    /// Where to listen (a loopback address).
+    #[arg(long, default_value = "127.0.0.1:4010")]
+    addr: SocketAddr,
+    /// Synthetic purchases per API, besides the documented samples.
+    #[arg(long, default_value_t = 250)]
+    count: usize,
+    /// Inject a fault: rate-limit, server-error, unavailable, slow or malformed (repeatable).
+    #[arg(long = "fault", value_name = "NAME")]
+    faults: Vec<Fault>,
+    /// Extra latency for every response, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    latency_ms: u64,
+}
+
+pub async fn mock(args: MockArgs) -> Result<(), Failure> {
+    if !args.addr.ip().is_loopback() {
+        return Err(Failure::usage(format!(
+            "the mock listens on loopback addresses only, not {}",
+            args.addr
+        )));
+    }
+    let config = MockConfig {
+        count: args.count,
+        faults: args.faults,
+        latency: Duration::from_millis(args.latency_ms),
+    };
+    let server = MockServer::start(args.addr, config)
+        .await
+        .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
+    println!(
+        "mock of CoCalc, Subtotal, Togai and Kit listening on http://{}",
+        server.addr()
+    );
+    let c = DEMO_CREDENTIALS;
+    for (p, env) in [
+        (
+            Provider::CoCalc,
+            format!("COCALC_API_KEY={}", c.cocalc_api_key),
+        ),
+        (
+            Provider::Subtotal,
+            format!(
+                "SUBTOTAL_API_KEY={} SUBTOTAL_CONNECTION_TOKEN={}",
+                c.subtotal_api_key, c.subtotal_connection_token
+            ),
+        ),
+        (
+            Provider::Togai,
+            format!(
+                "TOGAI_API_TOKEN={} (account {})",
+                c.togai_api_token,
+                purchase_clients::mock::DataSet::TOGAI_ACCOUNT
+            ),
+        ),
+        (
+            Provider::Kit,
+            format!("KIT_ACCESS_TOKEN={}", c.kit_access_token),
+        ),
+    ] {
+        println!("  {:<9} {:<36} {env}", p.name(), server.base_url(p));
+    }
+    println!("press Ctrl-C to stop");
+    let _ = tokio::signal::ctrl_c().await;
+    drop(server);
+    Ok(())
+}
+
+/// Lists every purchase of every API from an in-process mock and prints totals per
+/// provider and currency.
+pub async fn demo() -> Result<(), Failure> {
+    let server = MockServer::start(
+        "127.0.0.1:0".parse().expect("an address"),
+        MockConfig::default(),
+    )
+    .await
+    .map_err(|e| Failure::usage(format!("cannot start the mock: {e}")))?;
+    let at = |p: Provider| ClientOptions::default().base_url(server.base_url(p));
+    let c = DEMO_CREDENTIALS;
+    let mut all: Vec<Purchase> = Vec::new();
+    all.extend(
+        CoCalcClient::with_options(c.cocalc_api_key, at(Provider::CoCalc))?
+            .purchases(500)
+            .try_collect::<Vec<_>>()
+            .await?,
+    );
+    all.extend(
+        SubtotalClient::with_options(
+            c.subtotal_api_key,
+            c.subtotal_connection_token,
+            at(Provider::Subtotal),
+        )?
+        .purchases(50)
+        .try_collect::<Vec<_>>()
+        .await?,
+    );
+    all.extend(
+        TogaiClient::with_options(c.togai_api_token, at(Provider::Togai))?
+            .purchases(purchase_clients::mock::DataSet::TOGAI_ACCOUNT, 100)
+            .try_collect::<Vec<_>>()
+            .await?,
+    );
+    all.extend(
+        KitClient::with_options(c.kit_access_token, at(Provider::Kit))?
+            .purchases(1000)
+            .try_collect::<Vec<_>>()
+            .await?,
+    );
+
+    // provider -> currency -> (purchases, total)
+    let mut sums: BTreeMap<(String, String), (usize, Decimal)> = BTreeMap::new();
+    for p in &all {
+        let key = (
+            p.provider.name().to_string(),
+            p.currency.clone().unwrap_or_else(|| "-".into()),
+        );
+        let entry = sums.entry(key).or_insert((0, Decimal::ZERO));
+        entry.0 += 1;
+        if let Some(t) = p.total {
+            entry.1 += t;
+        }
+    }
+    println!(
+        "{:<10} {:<10} {:>10} {:>26}",
+        "PROVIDER", "CURRENCY", "PURCHASES", "TOTAL"
+    );
+    for ((provider, currency), (n, total)) in &sums {
+        println!("{provider:<10} {currency:<10} {n:>10} {total:>26}");
+    }
+    let providers: std::collections::BTreeSet<_> = all.iter().map(|p| p.provider).collect();
+    println!(
+        "{} purchases from {} providers, listed through the generated clients from a local mock",
+        all.len(),
+        providers.len()
+    );
+    Ok(())
+}
+
+/// Prints the JSON Schema of the normalized purchase record.
+pub fn schema() -> Result<(), Failure> {
+    let schema = schemars::schema_for!(Purchase);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&schema).map_err(|e| Failure::usage(e.to_string()))?
+    );
+    Ok(())
+}

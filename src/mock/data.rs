@@ -85,7 +85,7 @@ impl DataSet {
             )
         }));
         // Newest first, as CoCalc answers.
-        cocalc.sort_by(|a, b| b.time.cmp(&a.time));
+        cocalc.sort_by_key(|p| std::cmp::Reverse(p.time));
 
         let mut subtotal = Vec::new();
         if let Some(rows) = sample(

@@ -1,0 +1,355 @@
+//! `purchases` end to end: the built binary against the embedded mock.
+#![cfg(feature = "cli")]
+
+use assert_cmd::Command;
+use purchase_clients::mock::{DataSet, Fault, MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::Provider;
+use serde_json::Value;
+
+const COUNT: usize = 120;
+
+fn purchases() -> Command {
+    let mut cmd = Command::cargo_bin("purchases").unwrap();
+    for var in [
+        "COCALC_API_KEY",
+        "SUBTOTAL_API_KEY",
+        "SUBTOTAL_CONNECTION_TOKEN",
+        "TOGAI_API_TOKEN",
+        "KIT_ACCESS_TOKEN",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// `purchases list <provider>` against `server`, with the demo credentials.
+fn list(server: &MockServer, provider: Provider, extra: &[&str]) -> Command {
+    let c = DEMO_CREDENTIALS;
+    let mut cmd = purchases();
+    cmd.env("COCALC_API_KEY", c.cocalc_api_key)
+        .env("SUBTOTAL_API_KEY", c.subtotal_api_key)
+        .env("SUBTOTAL_CONNECTION_TOKEN", c.subtotal_connection_token)
+        .env("TOGAI_API_TOKEN", c.togai_api_token)
+        .env("KIT_ACCESS_TOKEN", c.kit_access_token)
+        .args([
+            "list",
+            provider.name(),
+            "--base-url",
+            &server.base_url(provider),
+        ]);
+    if provider == Provider::Togai {
+        cmd.args(["--account", DataSet::TOGAI_ACCOUNT]);
+    }
+    cmd.args(extra);
+    cmd
+}
+
+async fn mock(faults: Vec<Fault>) -> MockServer {
+    MockServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MockConfig {
+            count: COUNT,
+            faults,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Runs `cmd` off the async runtime (the mock keeps serving meanwhile).
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn expected_count(provider: Provider) -> usize {
+    let data = DataSet::generate(COUNT);
+    match provider {
+        Provider::CoCalc => data.cocalc.len(),
+        Provider::Subtotal => data.subtotal.len(),
+        Provider::Togai => data.togai.len(),
+        Provider::Kit => data.kit.len(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_provider_lists_everything_in_every_format() {
+    let server = mock(vec![]).await;
+    for provider in Provider::ALL {
+        let n = expected_count(provider);
+        let o = run(list(
+            &server,
+            provider,
+            &["--format", "jsonl", "--page-size", "7"],
+        ))
+        .await;
+        assert!(o.status.success(), "{provider}: {}", stderr(&o));
+        assert!(
+            stderr(&o).is_empty(),
+            "nothing on stderr when not a terminal: {}",
+            stderr(&o)
+        );
+        let lines: Vec<Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), n, "{provider}");
+        let ids: std::collections::HashSet<_> = lines.iter().map(|l| l["id"].clone()).collect();
+        assert_eq!(ids.len(), n, "{provider}: every purchase once");
+        for l in &lines {
+            let keys: Vec<_> = l.as_object().unwrap().keys().map(String::as_str).collect();
+            assert_eq!(
+                keys,
+                ["provider", "id", "time", "total", "currency", "status", "customer"]
+            );
+            assert_eq!(l["provider"], provider.name());
+        }
+
+        let o = run(list(&server, provider, &["--format", "json"])).await;
+        let array: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(array.len(), n, "{provider} json");
+
+        let o = run(list(&server, provider, &["--format", "csv"])).await;
+        let mut reader = csv::Reader::from_reader(o.stdout.as_slice());
+        assert_eq!(
+            reader.headers().unwrap(),
+            vec!["provider", "id", "time", "total", "currency", "status", "customer"]
+        );
+        assert_eq!(reader.records().count(), n, "{provider} csv");
+
+        let o = run(list(&server, provider, &["--format", "table"])).await;
+        let text = stdout(&o);
+        assert!(text.starts_with("PROVIDER"), "{text}");
+        assert_eq!(text.lines().count(), n + 1, "{provider} table");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kit_totals_are_printed_digit_for_digit_as_served() {
+    let server = mock(vec![]).await;
+    let o = run(list(&server, Provider::Kit, &["--format", "jsonl"])).await;
+    let served: Vec<String> = DataSet::generate(COUNT)
+        .kit
+        .iter()
+        .map(|p| p.total.to_string())
+        .collect();
+    let printed: Vec<String> = stdout(&o)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["total"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(printed, served);
+    assert!(
+        printed.iter().any(|t| t.len() >= 20),
+        "some totals have 19 significant digits"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn limit_stops_the_listing() {
+    let server = mock(vec![]).await;
+    for provider in Provider::ALL {
+        let o = run(list(
+            &server,
+            provider,
+            &["--format", "jsonl", "--limit", "5"],
+        ))
+        .await;
+        assert!(o.status.success());
+        assert_eq!(stdout(&o).lines().count(), 5, "{provider}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recoverable_faults_recover_and_the_others_fail_with_one_line() {
+    for (fault, ok) in [
+        (Fault::RateLimit, true),
+        (Fault::ServerError, true),
+        (Fault::Slow, true),
+        (Fault::Unavailable, false),
+        (Fault::Malformed, false),
+    ] {
+        let server = mock(vec![fault]).await;
+        for provider in [Provider::Kit, Provider::CoCalc] {
+            let o = run(list(
+                &server,
+                provider,
+                &["--format", "jsonl", "--limit", "3"],
+            ))
+            .await;
+            let err = stderr(&o);
+            if ok {
+                assert!(o.status.success(), "{fault:?} {provider}: {err}");
+                assert_eq!(stdout(&o).lines().count(), 3);
+            } else {
+                assert_eq!(o.status.code(), Some(1), "{fault:?} {provider}: {err}");
+                assert_eq!(err.lines().count(), 1, "{err}");
+                assert!(err.starts_with("error: "), "{err}");
+                assert!(
+                    !err.contains("panicked") && !err.contains("backtrace"),
+                    "{err}"
+                );
+                let expect = if fault == Fault::Malformed {
+                    "undecodable response"
+                } else {
+                    "503"
+                };
+                assert!(err.contains(expect), "{fault:?}: {err}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_credential_names_the_variable() {
+    let server = mock(vec![]).await;
+    for (provider, var) in [
+        (Provider::CoCalc, "COCALC_API_KEY"),
+        (Provider::Subtotal, "SUBTOTAL_API_KEY"),
+        (Provider::Togai, "TOGAI_API_TOKEN"),
+        (Provider::Kit, "KIT_ACCESS_TOKEN"),
+    ] {
+        let mut cmd = list(&server, provider, &[]);
+        cmd.env_remove(var);
+        let o = run(cmd).await;
+        assert_eq!(o.status.code(), Some(2), "{provider}");
+        assert_eq!(
+            stderr(&o).trim(),
+            format!("error: missing credential: set the environment variable {var}")
+        );
+    }
+    let o = run({
+        let mut c = purchases();
+        c.env("TOGAI_API_TOKEN", "x").args(["list", "togai"]);
+        c
+    })
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("account"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_credential_fails_without_showing_it() {
+    let server = mock(vec![]).await;
+    for (provider, var) in [
+        (Provider::CoCalc, "COCALC_API_KEY"),
+        (Provider::Subtotal, "SUBTOTAL_CONNECTION_TOKEN"),
+        (Provider::Togai, "TOGAI_API_TOKEN"),
+        (Provider::Kit, "KIT_ACCESS_TOKEN"),
+    ] {
+        let secret = "wrong-secret-value-42";
+        let mut cmd = list(&server, provider, &[]);
+        cmd.env(var, secret);
+        let o = run(cmd).await;
+        assert_eq!(o.status.code(), Some(1), "{provider}");
+        let err = stderr(&o);
+        assert!(err.contains("authentication refused"), "{provider}: {err}");
+        assert!(
+            !err.contains(secret) && !stdout(&o).contains(secret),
+            "{provider}: {err}"
+        );
+    }
+}
+
+#[test]
+fn demo_lists_all_four_providers_and_exits_0() {
+    let o = purchases().arg("demo").output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.starts_with("PROVIDER   CURRENCY"), "{text}");
+    for p in ["cocalc", "subtotal", "togai", "kit"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(p)),
+            "{p} missing: {text}"
+        );
+    }
+    assert!(text.contains("from 4 providers"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn schema_is_a_json_schema_that_every_jsonl_line_satisfies() {
+    let o = run({
+        let mut c = purchases();
+        c.arg("schema");
+        c
+    })
+    .await;
+    let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let server = mock(vec![]).await;
+    for provider in Provider::ALL {
+        let o = run(list(&server, provider, &["--format", "jsonl"])).await;
+        for line in stdout(&o).lines() {
+            let v: Value = serde_json::from_str(line).unwrap();
+            let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{line}: {errors:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_togai_prints_one_purchase_and_a_missing_one_fails() {
+    let server = mock(vec![]).await;
+    let c = DEMO_CREDENTIALS;
+    let get = |id: &str| {
+        let mut cmd = purchases();
+        cmd.env("TOGAI_API_TOKEN", c.togai_api_token).args([
+            "get",
+            "togai",
+            id,
+            "--base-url",
+            &server.base_url(Provider::Togai),
+            "--format",
+            "jsonl",
+        ]);
+        cmd
+    };
+    let o = run(get("purchase.000007")).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        (v["id"].as_str(), v["customer"].as_str()),
+        (Some("purchase.000007"), Some("ACC00001"))
+    );
+    let o = run(get("nope")).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Purchase not found"), "{}", stderr(&o));
+    let o = run({
+        let mut c = purchases();
+        c.args(["get", "kit", "1"]);
+        c
+    })
+    .await;
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let o = purchases().args(["list", "stripe"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let o = purchases()
+        .env("KIT_ACCESS_TOKEN", "t")
+        .args(["list", "kit", "--page-size", "5000"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("per_page must be between 1 and 1000"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 pub mod downconvert;
+pub mod drift;
 pub mod overlay;
 
 #[cfg(feature = "codegen")]

@@ -1,6 +1,7 @@
 //! `purchases`: the command line of purchase-clients.
 
 mod conform;
+mod drift;
 mod list;
 mod output;
 mod serve;
@@ -32,6 +33,11 @@ enum Command {
     /// Check every documented sample (and, with --live, the real APIs) against the specs
     /// and the generated types.
     Conform(conform::Args),
+    /// Compare two OpenAPI documents and classify every change for a client.
+    Drift(drift::DriftArgs),
+    /// Maintain the checked-in specs.
+    #[command(subcommand)]
+    Spec(drift::SpecCommand),
 }
 
 /// Why the command failed, and with which exit status.
@@ -93,6 +99,8 @@ fn main() -> ExitCode {
             Command::Demo => serve::demo().await.map(|()| ExitCode::SUCCESS),
             Command::Schema => serve::schema().map(|()| ExitCode::SUCCESS),
             Command::Conform(args) => conform::run(args).await.map_err(Failure::usage),
+            Command::Drift(args) => drift::drift(args).await,
+            Command::Spec(command) => drift::spec(command).await,
         }
     });
     match result {

@@ -1,0 +1,246 @@
+//! `purchases drift` and `purchases spec update`.
+
+use crate::Failure;
+use purchase_clients::Provider;
+use purchase_spec::drift::{compare_texts, DriftReport, Level};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum FailOn {
+    Breaking,
+    Warning,
+    Info,
+    Never,
+}
+
+#[derive(clap::Args)]
+pub struct DriftArgs {
+    /// The old spec (file), or with --provider the candidate is --against.
+    old: Option<String>,
+    /// The new spec (file).
+    new: Option<String>,
+    /// Compare the checked-in spec of this provider ...
+    #[arg(long, requires = "against", conflicts_with_all = ["old", "new"])]
+    provider: Option<Provider>,
+    /// ... with this candidate (a file, or an https URL of the spec or of a docs page
+    /// embedding it in a fenced yaml block).
+    #[arg(long, value_name = "FILE|URL")]
+    against: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The lowest level that makes the command exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+    fail_on: FailOn,
+}
+
+/// Reads a spec from a file or a URL; a docs page's fenced YAML block is extracted.
+pub async fn read_spec(source: &str) -> Result<String, Failure> {
+    let text = if source.starts_with("https://") || source.starts_with("http://") {
+        purchase_clients::tls::install_crypto_provider();
+        let client = purchase_clients::reqwest::Client::builder()
+            .user_agent(concat!("purchase-clients/", env!("CARGO_PKG_VERSION")))
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| Failure::usage(format!("cannot build the HTTP client: {e}")))?;
+        let response =
+            client.get(source).send().await.map_err(|e| {
+                Failure::usage(format!("cannot fetch {source}: {}", e.without_url()))
+            })?;
+        if !response.status().is_success() {
+            return Err(Failure::usage(format!(
+                "cannot fetch {source}: HTTP {}",
+                response.status()
+            )));
+        }
+        response
+            .text()
+            .await
+            .map_err(|e| Failure::usage(format!("cannot read {source}: {}", e.without_url())))?
+    } else {
+        std::fs::read_to_string(source)
+            .map_err(|e| Failure::usage(format!("cannot read {source}: {e}")))?
+    };
+    Ok(match purchase_spec::extract_fenced_yaml(&text) {
+        Some(yaml)
+            if !text.trim_start().starts_with("openapi") && !text.trim_start().starts_with('{') =>
+        {
+            yaml.to_string()
+        }
+        _ => text,
+    })
+}
+
+fn render(report: &DriftReport, format: Format) -> String {
+    match format {
+        Format::Text => report.to_text(),
+        Format::Markdown => report.to_markdown(),
+        Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+    }
+}
+
+fn fails(report: &DriftReport, fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Breaking => Level::Breaking,
+        FailOn::Warning => Level::Warning,
+        FailOn::Info => Level::Info,
+        FailOn::Never => return false,
+    };
+    report.max_level().is_some_and(|l| l >= threshold)
+}
+
+pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
+    let (old_name, old, new_name, new) = match (&args.provider, &args.old, &args.new) {
+        (Some(p), _, _) => {
+            let against = args.against.clone().unwrap_or_default();
+            let old = purchase_clients::specs::builtin_spec(*p).0.to_string();
+            (
+                purchase_clients::specs::spec_file(*p),
+                old,
+                against.clone(),
+                read_spec(&against).await?,
+            )
+        }
+        (None, Some(o), Some(n)) => (
+            o.clone(),
+            read_spec(o).await?,
+            n.clone(),
+            read_spec(n).await?,
+        ),
+        _ => {
+            return Err(Failure::usage(
+                "give two specs (purchases drift OLD NEW) or --provider P --against FILE|URL",
+            ))
+        }
+    };
+    let report = compare_texts(&old_name, &old, &new_name, &new)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    print!("{}", render(&report, args.format));
+    Ok(if fails(&report, args.fail_on) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[derive(clap::Subcommand)]
+pub enum SpecCommand {
+    /// Replace a provider's checked-in spec with a new upstream document: refresh its
+    /// provenance, check that the overlays still apply, print the drift report. The next
+    /// build regenerates the client.
+    Update(UpdateArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UpdateArgs {
+    /// Which provider.
+    provider: Provider,
+    /// The new document: a file, or a URL (a docs page's fenced yaml block is extracted).
+    #[arg(long, value_name = "FILE|URL")]
+    from: String,
+    /// The specs folder to update.
+    #[arg(long, value_name = "DIR", default_value = "specs")]
+    specs_dir: PathBuf,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// Rewrites `key = "..."` in the `[section]` of a TOML file, keeping everything else.
+fn set_toml_value(text: &str, section: &str, key: &str, value: &str) -> Result<String, String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut done = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') && trimmed.ends_with(']') {
+            current = trimmed.trim_matches(|c| c == '[' || c == ']').to_string();
+        }
+        if current == section && trimmed.starts_with(&format!("{key} =")) {
+            out.push(format!("{key} = \"{value}\""));
+            done = true;
+        } else {
+            out.push(line.to_string());
+        }
+    }
+    if !done {
+        return Err(format!("no `{key}` in [{section}]"));
+    }
+    Ok(out.join("\n") + "\n")
+}
+
+pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
+    let SpecCommand::Update(args) = command;
+    let p = args.provider;
+    let dir = &args.specs_dir;
+    let spec_path = dir.join(format!("{}.yaml", p.name()));
+    let old = std::fs::read_to_string(&spec_path)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", spec_path.display())))?;
+    let new = read_spec(&args.from).await?;
+    let overlay_path = dir
+        .join("overlays")
+        .join(format!("{}.overlay.yaml", p.name()));
+    let overlay =
+        if overlay_path.exists() {
+            Some(std::fs::read_to_string(&overlay_path).map_err(|e| {
+                Failure::usage(format!("cannot read {}: {e}", overlay_path.display()))
+            })?)
+        } else {
+            None
+        };
+    // The new document must parse, down-convert, and take the overlays.
+    purchase_spec::normalize(&spec_path.display().to_string(), &new, overlay.as_deref())
+        .map_err(|e| Failure::usage(format!("{e} — update the overlay before the spec")))?;
+    let report = compare_texts(&spec_path.display().to_string(), &old, &args.from, &new)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    write(&spec_path, &new)?;
+    let sources = dir.join("sources.toml");
+    if sources.exists() {
+        let text = std::fs::read_to_string(&sources).map_err(|e| Failure::usage(e.to_string()))?;
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let mut text = set_toml_value(&text, p.name(), "sha256", &sha256_hex(new.as_bytes()))
+            .map_err(Failure::usage)?;
+        text = set_toml_value(&text, p.name(), "retrieved", &today).map_err(Failure::usage)?;
+        if args.from.starts_with("https://") {
+            text = set_toml_value(&text, p.name(), "source", &args.from).map_err(Failure::usage)?;
+        }
+        write(&sources, &text)?;
+    }
+    println!(
+        "updated {} (provenance in {})",
+        spec_path.display(),
+        sources.display()
+    );
+    print!("{}", report.to_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), Failure> {
+    std::fs::write(path, text)
+        .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_values_are_replaced_in_their_section_only() {
+        let text = "[a]\nsha256 = \"1\"\n\n[b]\nsha256 = \"2\"\n";
+        assert_eq!(
+            set_toml_value(text, "b", "sha256", "x").unwrap(),
+            "[a]\nsha256 = \"1\"\n\n[b]\nsha256 = \"x\"\n"
+        );
+        assert!(set_toml_value(text, "c", "sha256", "x").is_err());
+    }
+}

@@ -1,0 +1,211 @@
+//! `purchases drift` and `purchases spec update`, run as a user would (files only).
+#![cfg(feature = "cli")]
+
+use assert_cmd::Command;
+
+fn purchases() -> Command {
+    Command::cargo_bin("purchases").unwrap()
+}
+
+fn spec(name: &str) -> String {
+    format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn edited_kit(dir: &std::path::Path) -> std::path::PathBuf {
+    let kit = std::fs::read_to_string(spec("kit.yaml")).unwrap();
+    let edited = kit
+        .replacen("                        total:\n                          type: number\n                          format: float\n", "", 1)
+        .replacen("                        - total\n", "", 1)
+        .replacen("                        currency:\n", "                        refunded_at:\n                          type: string\n                        currency:\n", 1);
+    let path = dir.join("kit-new.yaml");
+    std::fs::write(&path, edited).unwrap();
+    path
+}
+
+#[test]
+fn the_checked_in_specs_have_no_drift_against_themselves() {
+    for p in ["cocalc", "subtotal", "togai", "kit"] {
+        let f = spec(&format!("{p}.yaml"));
+        let out = purchases()
+            .args(["drift", &f, &f])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(String::from_utf8(out).unwrap(), "no changes\n");
+        purchases()
+            .args(["drift", "--provider", p, "--against", &f])
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn a_breaking_change_exits_1_and_fail_on_never_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = edited_kit(dir.path());
+    let a = purchases()
+        .args(["drift", &spec("kit.yaml")])
+        .arg(&new)
+        .assert()
+        .code(1);
+    let text = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    assert!(
+        text.contains("BREAKING response-property-removed"),
+        "{text}"
+    );
+    assert!(text.contains("1 breaking, 0 warning, 1 info"), "{text}");
+    purchases()
+        .args(["drift", "--fail-on", "never", &spec("kit.yaml")])
+        .arg(&new)
+        .assert()
+        .success();
+    // An additive-only change passes by default and fails with --fail-on info.
+    let additive = std::fs::read_to_string(spec("kit.yaml"))
+        .unwrap()
+        .replacen("                        currency:\n", "                        refunded_at:\n                          type: string\n                        currency:\n", 1);
+    let path = dir.path().join("additive.yaml");
+    std::fs::write(&path, additive).unwrap();
+    purchases()
+        .args(["drift", &spec("kit.yaml")])
+        .arg(&path)
+        .assert()
+        .success();
+    purchases()
+        .args(["drift", "--fail-on", "info", &spec("kit.yaml")])
+        .arg(&path)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn markdown_and_json_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = edited_kit(dir.path());
+    let out = purchases()
+        .args([
+            "drift",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+            &spec("kit.yaml"),
+        ])
+        .arg(&new)
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.starts_with("### Spec drift"), "{md}");
+    assert!(
+        md.contains("| 🔴 breaking | `response-property-removed` | `GET /v4/purchases` |"),
+        "{md}"
+    );
+    let out = purchases()
+        .args([
+            "drift",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            &spec("kit.yaml"),
+        ])
+        .arg(&new)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["changes"][0]["rule"], "response-property-removed");
+    assert_eq!(v["changes"][0]["level"], "breaking");
+}
+
+#[test]
+fn unreadable_or_unparseable_input_exits_2_with_the_reason() {
+    let a = purchases()
+        .args(["drift", "/nonexistent.yaml", &spec("kit.yaml")])
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&a.get_output().stderr).contains("cannot read /nonexistent.yaml")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "openapi: [").unwrap();
+    let a = purchases()
+        .args(["drift", &spec("kit.yaml")])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&a.get_output().stderr).contains("parse"),
+        "{:?}",
+        a.get_output()
+    );
+}
+
+#[test]
+fn a_docs_page_with_a_fenced_spec_is_read_like_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("page.md");
+    let kit = std::fs::read_to_string(spec("kit.yaml")).unwrap();
+    std::fs::write(
+        &page,
+        format!("# List purchases\n\n````yaml get /v4/purchases\n{kit}````\n"),
+    )
+    .unwrap();
+    purchases()
+        .args(["drift", "--provider", "kit", "--against"])
+        .arg(&page)
+        .assert()
+        .success();
+}
+
+#[test]
+fn spec_update_writes_the_spec_refreshes_provenance_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(specs.join("overlays")).unwrap();
+    for f in ["kit.yaml", "sources.toml", "overlays/kit.overlay.yaml"] {
+        std::fs::copy(spec(f), specs.join(f)).unwrap();
+    }
+    let new = edited_kit(dir.path());
+    let out = purchases()
+        .args(["spec", "update", "kit", "--specs-dir"])
+        .arg(&specs)
+        .arg("--from")
+        .arg(&new)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("response-property-removed"), "{text}");
+    let written = std::fs::read(specs.join("kit.yaml")).unwrap();
+    assert_eq!(written, std::fs::read(&new).unwrap());
+    use sha2::Digest;
+    let sha = format!("{:x}", sha2::Sha256::digest(&written));
+    let sources = std::fs::read_to_string(specs.join("sources.toml")).unwrap();
+    assert!(
+        sources.contains(&format!("sha256 = \"{sha}\"")),
+        "{sources}"
+    );
+
+    // An upstream change that an overlay no longer fits is refused, naming the action.
+    let moved = std::fs::read_to_string(spec("kit.yaml"))
+        .unwrap()
+        .replace("/v4/purchases:", "/v5/purchases:");
+    let path = dir.path().join("moved.yaml");
+    std::fs::write(&path, moved).unwrap();
+    let a = purchases()
+        .args(["spec", "update", "kit", "--specs-dir"])
+        .arg(&specs)
+        .arg("--from")
+        .arg(&path)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        err.contains("overlay") && err.contains("/v4/purchases"),
+        "{err}"
+    );
+}

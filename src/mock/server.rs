@@ -246,31 +246,64 @@ fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
     header(headers, "authorization") == Some(&format!("Bearer {token}"))
 }
 
+/// One request being answered: which API, which fault applies.
+struct Reply<'a> {
+    shared: &'a Shared,
+    provider: Provider,
+    fault: Option<Fault>,
+}
+
+impl<'a> Reply<'a> {
+    fn new(shared: &'a Shared, provider: Provider, headers: &HeaderMap) -> Self {
+        Reply {
+            shared,
+            provider,
+            fault: fault(shared, provider, headers),
+        }
+    }
+
+    async fn json(&self, status: StatusCode, body: &Value) -> Response {
+        respond(self.shared, self.provider, status, body, self.fault).await
+    }
+
+    /// An error in the API's own shape.
+    async fn error(&self, status: StatusCode, message: &str) -> Response {
+        self.json(status, &error_body(self.provider, message)).await
+    }
+}
+
+/// A page size from the query: `default` when absent, an error message when outside
+/// `1..=max` or not a number.
+fn page_size(
+    q: &HashMap<String, String>,
+    name: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, String> {
+    match q.get(name).map(|s| s.parse::<usize>()) {
+        None => Ok(default),
+        Some(Ok(n)) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(format!("{name} must be between 1 and {max}")),
+    }
+}
+
 async fn cocalc_get_purchases(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let p = Provider::CoCalc;
-    let fault = fault(&shared, p, &headers);
+    let reply = Reply::new(&shared, Provider::CoCalc, &headers);
     use base64::Engine;
+    let key = DEMO_CREDENTIALS.cocalc_api_key;
     let basic = format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:", DEMO_CREDENTIALS.cocalc_api_key))
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
     );
     let authorized = header(&headers, "authorization")
-        .is_some_and(|a| a == basic || a == format!("Bearer {}", DEMO_CREDENTIALS.cocalc_api_key));
+        .is_some_and(|a| a == basic || a == format!("Bearer {key}"));
     // CoCalc answers every error with HTTP 200.
     if !authorized {
-        return respond(
-            &shared,
-            p,
-            StatusCode::OK,
-            &error_body(p, "must be signed in"),
-            fault,
-        )
-        .await;
+        return reply.error(StatusCode::OK, "must be signed in").await;
     }
     let query: Value = if body.trim().is_empty() {
         json!({})
@@ -278,28 +311,18 @@ async fn cocalc_get_purchases(
         match serde_json::from_str(&body) {
             Ok(v) => v,
             Err(e) => {
-                return respond(
-                    &shared,
-                    p,
-                    StatusCode::OK,
-                    &error_body(p, &format!("invalid JSON body: {e}")),
-                    fault,
-                )
-                .await
+                return reply
+                    .error(StatusCode::OK, &format!("invalid JSON body: {e}"))
+                    .await
             }
         }
     };
     let limit = query.get("limit").and_then(Value::as_u64).unwrap_or(100);
     let offset = query.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
     if limit == 0 || limit > 500 {
-        return respond(
-            &shared,
-            p,
-            StatusCode::OK,
-            &error_body(p, "limit must be between 1 and 500"),
-            fault,
-        )
-        .await;
+        return reply
+            .error(StatusCode::OK, "limit must be between 1 and 500")
+            .await;
     }
     let rows: Vec<&cocalc::types::Purchase> = shared
         .data
@@ -308,9 +331,12 @@ async fn cocalc_get_purchases(
         .skip(offset)
         .take(limit as usize)
         .collect();
-    let balance = "12.50";
-    let body = json!({"balance": balance, "purchases": rows});
-    respond(&shared, p, StatusCode::OK, &body, fault).await
+    reply
+        .json(
+            StatusCode::OK,
+            &json!({"balance": "12.50", "purchases": rows}),
+        )
+        .await
 }
 
 async fn subtotal_list(
@@ -318,68 +344,58 @@ async fn subtotal_list(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let p = Provider::Subtotal;
-    let fault = fault(&shared, p, &headers);
+    let reply = Reply::new(&shared, Provider::Subtotal, &headers);
+    // FastAPI's validation errors name the offending input.
+    let invalid = |loc: [&str; 2], msg: &str, kind: &str| json!({"detail": [{"loc": loc, "msg": msg, "type": kind}]});
     let Some(key) = header(&headers, "x-api-key") else {
-        // FastAPI: a missing required header is a validation error.
-        let body = json!({"detail": [{"loc": ["header", "x-api-key"], "msg": "Field required", "type": "missing"}]});
-        return respond(&shared, p, StatusCode::UNPROCESSABLE_ENTITY, &body, fault).await;
+        let body = invalid(["header", "x-api-key"], "Field required", "missing");
+        return reply.json(StatusCode::UNPROCESSABLE_ENTITY, &body).await;
     };
     if key != DEMO_CREDENTIALS.subtotal_api_key
         || !bearer_is(&headers, DEMO_CREDENTIALS.subtotal_connection_token)
     {
-        return respond(
-            &shared,
-            p,
-            StatusCode::UNAUTHORIZED,
-            &json!({"detail": "Invalid credentials"}),
-            fault,
-        )
-        .await;
+        return reply
+            .json(
+                StatusCode::UNAUTHORIZED,
+                &json!({"detail": "Invalid credentials"}),
+            )
+            .await;
     }
-    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
-        None => 10,
-        Some(Ok(l)) if (1..=50).contains(&l) => l,
-        Some(_) => {
-            let body = json!({"detail": [{"loc": ["query", "limit"], "msg": "Input should be greater than or equal to 1 and less than or equal to 50", "type": "value_error"}]});
-            return respond(&shared, p, StatusCode::UNPROCESSABLE_ENTITY, &body, fault).await;
+    let limit = match page_size(&q, "limit", 10, 50) {
+        Ok(l) => l,
+        Err(msg) => {
+            return reply
+                .json(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &invalid(["query", "limit"], &msg, "value_error"),
+                )
+                .await
         }
     };
+    let rows = &shared.data.subtotal;
     let start = match q.get("starting_after") {
         None => 0,
-        Some(id) => match shared
-            .data
-            .subtotal
-            .iter()
-            .position(|r| &r.purchase_id == id)
-        {
+        Some(id) => match rows.iter().position(|r| &r.purchase_id == id) {
             Some(i) => i + 1,
             None => {
-                let body = json!({"detail": [{"loc": ["query", "starting_after"], "msg": "Unknown purchase id", "type": "value_error"}]});
-                return respond(&shared, p, StatusCode::UNPROCESSABLE_ENTITY, &body, fault).await;
+                let body = invalid(
+                    ["query", "starting_after"],
+                    "Unknown purchase id",
+                    "value_error",
+                );
+                return reply.json(StatusCode::UNPROCESSABLE_ENTITY, &body).await;
             }
         },
     };
-    let rows: Vec<&subtotal::types::PurchaseSummary> = shared
-        .data
-        .subtotal
-        .iter()
-        .skip(start)
-        .take(limit)
-        .collect();
-    let has_more = start + rows.len() < shared.data.subtotal.len();
-    respond(
-        &shared,
-        p,
-        StatusCode::OK,
-        &json!({"has_more": has_more, "purchases": rows}),
-        fault,
-    )
-    .await
-}
-
-fn togai_authorized(headers: &HeaderMap) -> bool {
-    bearer_is(headers, DEMO_CREDENTIALS.togai_api_token)
+    let page: Vec<&subtotal::types::PurchaseSummary> =
+        rows.iter().skip(start).take(limit).collect();
+    let has_more = start + page.len() < rows.len();
+    reply
+        .json(
+            StatusCode::OK,
+            &json!({"has_more": has_more, "purchases": page}),
+        )
+        .await
 }
 
 async fn togai_get(
@@ -387,32 +403,23 @@ async fn togai_get(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let p = Provider::Togai;
-    let fault = fault(&shared, p, &headers);
-    if !togai_authorized(&headers) {
-        return respond(
-            &shared,
-            p,
-            StatusCode::UNAUTHORIZED,
-            &error_body(p, "Unauthorized"),
-            fault,
-        )
-        .await;
+    let reply = Reply::new(&shared, Provider::Togai, &headers);
+    if !bearer_is(&headers, DEMO_CREDENTIALS.togai_api_token) {
+        return reply.error(StatusCode::UNAUTHORIZED, "Unauthorized").await;
     }
     match shared.data.togai_details.iter().find(|r| r.id == id) {
         Some(record) => {
-            let body = serde_json::to_value(record).unwrap_or(Value::Null);
-            respond(&shared, p, StatusCode::OK, &body, fault).await
+            reply
+                .json(
+                    StatusCode::OK,
+                    &serde_json::to_value(record).unwrap_or(Value::Null),
+                )
+                .await
         }
         None => {
-            respond(
-                &shared,
-                p,
-                StatusCode::NOT_FOUND,
-                &error_body(p, "Purchase not found"),
-                fault,
-            )
-            .await
+            reply
+                .error(StatusCode::NOT_FOUND, "Purchase not found")
+                .await
         }
     }
 }
@@ -423,61 +430,40 @@ async fn togai_list(
     Path(account): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let p = Provider::Togai;
-    let fault = fault(&shared, p, &headers);
-    if !togai_authorized(&headers) {
-        return respond(
-            &shared,
-            p,
-            StatusCode::UNAUTHORIZED,
-            &error_body(p, "Unauthorized"),
-            fault,
-        )
-        .await;
+    let reply = Reply::new(&shared, Provider::Togai, &headers);
+    if !bearer_is(&headers, DEMO_CREDENTIALS.togai_api_token) {
+        return reply.error(StatusCode::UNAUTHORIZED, "Unauthorized").await;
     }
-    let size = match q.get("pageSize").map(|s| s.parse::<usize>()) {
-        None => 10,
-        Some(Ok(s)) if (1..=100).contains(&s) => s,
-        Some(_) => {
-            return respond(
-                &shared,
-                p,
-                StatusCode::BAD_REQUEST,
-                &error_body(p, "pageSize must be between 1 and 100"),
-                fault,
-            )
-            .await
-        }
+    let size = match page_size(&q, "pageSize", 10, 100) {
+        Ok(s) => s,
+        Err(msg) => return reply.error(StatusCode::BAD_REQUEST, &msg).await,
     };
-    if account != DataSet::TOGAI_ACCOUNT {
-        let body = json!({"data": [], "context": {"pageSize": size, "sortOrder": "DESC"}});
-        return respond(&shared, p, StatusCode::OK, &body, fault).await;
-    }
-    let start = match q.get("nextToken").map(|t| {
-        t.strip_prefix("next.")
-            .and_then(|n| n.parse::<usize>().ok())
-    }) {
+    let rows: &[togai::types::PurchaseListItem] = if account == DataSet::TOGAI_ACCOUNT {
+        &shared.data.togai
+    } else {
+        &[]
+    };
+    let start = match q.get("nextToken") {
         None => 0,
-        Some(Some(n)) => n,
-        Some(None) => {
-            return respond(
-                &shared,
-                p,
-                StatusCode::BAD_REQUEST,
-                &error_body(p, "Invalid nextToken"),
-                fault,
-            )
-            .await
-        }
+        Some(t) => match t
+            .strip_prefix("next.")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => {
+                return reply
+                    .error(StatusCode::BAD_REQUEST, "Invalid nextToken")
+                    .await
+            }
+        },
     };
-    let rows: Vec<&togai::types::PurchaseListItem> =
-        shared.data.togai.iter().skip(start).take(size).collect();
-    let end = start + rows.len();
-    let mut body = json!({"data": rows, "context": {"pageSize": size, "sortOrder": "DESC"}});
-    if end < shared.data.togai.len() {
+    let page: Vec<&togai::types::PurchaseListItem> = rows.iter().skip(start).take(size).collect();
+    let end = start + page.len();
+    let mut body = json!({"data": page, "context": {"pageSize": size, "sortOrder": "DESC"}});
+    if end < rows.len() {
         body["nextToken"] = json!(format!("next.{end}"));
     }
-    respond(&shared, p, StatusCode::OK, &body, fault).await
+    reply.json(StatusCode::OK, &body).await
 }
 
 async fn kit_list(
@@ -485,77 +471,50 @@ async fn kit_list(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let p = Provider::Kit;
-    let fault = fault(&shared, p, &headers);
+    use base64::Engine;
+    let reply = Reply::new(&shared, Provider::Kit, &headers);
     if !bearer_is(&headers, DEMO_CREDENTIALS.kit_access_token) {
-        return respond(
-            &shared,
-            p,
-            StatusCode::UNAUTHORIZED,
-            &error_body(p, "The access token is invalid"),
-            fault,
-        )
-        .await;
+        return reply
+            .error(StatusCode::UNAUTHORIZED, "The access token is invalid")
+            .await;
     }
-    let per_page = match q.get("per_page").map(|s| s.parse::<usize>()) {
-        None => 500,
-        Some(Ok(s)) if (1..=1000).contains(&s) => s,
-        Some(_) => {
-            return respond(
-                &shared,
-                p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &error_body(p, "per_page must be between 1 and 1000"),
-                fault,
-            )
-            .await
-        }
+    let per_page = match page_size(&q, "per_page", 500, 1000) {
+        Ok(n) => n,
+        Err(msg) => return reply.error(StatusCode::UNPROCESSABLE_ENTITY, &msg).await,
     };
-    let cursor = |i: usize| {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(format!("[{i}]"))
-    };
-    let decode = |c: &str| -> Option<usize> {
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(c).ok()?;
-        String::from_utf8(bytes)
-            .ok()?
-            .trim_matches(|ch| ch == '[' || ch == ']')
-            .parse()
-            .ok()
+    // Kit's cursors are base64 of `[index]`.
+    let engine = base64::engine::general_purpose::STANDARD;
+    let cursor = |i: usize| engine.encode(format!("[{i}]"));
+    let index = |c: &str| -> Option<usize> {
+        let text = String::from_utf8(engine.decode(c).ok()?).ok()?;
+        text.strip_prefix('[')?.strip_suffix(']')?.parse().ok()
     };
     let start = match q.get("after") {
         None => 0,
-        Some(c) => match decode(c) {
+        Some(c) => match index(c) {
             Some(i) => i + 1,
             None => {
-                return respond(
-                    &shared,
-                    p,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &error_body(p, "Invalid cursor"),
-                    fault,
-                )
-                .await
+                return reply
+                    .error(StatusCode::UNPROCESSABLE_ENTITY, "Invalid cursor")
+                    .await
             }
         },
     };
-    let rows: Vec<&kit::types::Purchase> =
-        shared.data.kit.iter().skip(start).take(per_page).collect();
-    let end = start + rows.len();
-    let total = shared.data.kit.len();
+    let rows = &shared.data.kit;
+    let page: Vec<&kit::types::Purchase> = rows.iter().skip(start).take(per_page).collect();
+    let end = start + page.len();
     let mut body = json!({
-        "purchases": rows,
+        "purchases": page,
         "pagination": {
             "has_previous_page": start > 0,
-            "has_next_page": end < total,
+            "has_next_page": end < rows.len(),
             "start_cursor": cursor(start),
             "end_cursor": cursor(end.saturating_sub(1)),
             "per_page": per_page,
         }
     });
     if q.get("include_total_count").map(String::as_str) == Some("true") {
-        body["pagination"]["total_count"] = json!(total);
+        body["pagination"]["total_count"] = json!(rows.len());
     }
-    respond(&shared, p, StatusCode::OK, &body, fault).await
+    reply.json(StatusCode::OK, &body).await
 }

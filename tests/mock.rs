@@ -1,0 +1,166 @@
+//! The embedded mock answers like the real APIs: limits, credentials, error shapes, faults.
+#![cfg(feature = "mock")]
+
+use purchase_clients::mock::{MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::reqwest;
+use purchase_clients::Provider;
+use serde_json::{json, Value};
+
+async fn server() -> MockServer {
+    MockServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MockConfig {
+            count: 30,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn http() -> reqwest::Client {
+    purchase_clients::tls::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
+    let s = server().await;
+    let c = DEMO_CREDENTIALS;
+    let (status, body) = call(
+        http()
+            .get(format!(
+                "{}/purchases?limit=51",
+                s.base_url(Provider::Subtotal)
+            ))
+            .header("x-api-key", c.subtotal_api_key)
+            .bearer_auth(c.subtotal_connection_token),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["detail"][0]["loc"], json!(["query", "limit"]));
+
+    let (status, body) = call(
+        http()
+            .get(format!("{}/purchases", s.base_url(Provider::Subtotal)))
+            .bearer_auth(c.subtotal_connection_token),
+    )
+    .await;
+    assert_eq!(
+        (status, body["detail"][0]["type"].as_str()),
+        (422, Some("missing")),
+        "a missing x-api-key"
+    );
+
+    let (status, body) = call(
+        http()
+            .get(format!(
+                "{}/v4/purchases?per_page=0",
+                s.base_url(Provider::Kit)
+            ))
+            .bearer_auth(c.kit_access_token),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["errors"][0].as_str().unwrap().contains("per_page"));
+
+    let (status, body) = call(
+        http()
+            .get(format!(
+                "{}/accounts/ACC00001/purchases?pageSize=101",
+                s.base_url(Provider::Togai)
+            ))
+            .bearer_auth(c.togai_api_token),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().contains("pageSize"));
+
+    let (status, body) = call(
+        http()
+            .post(format!(
+                "{}/api/v2/purchases/get-purchases",
+                s.base_url(Provider::CoCalc)
+            ))
+            .basic_auth(c.cocalc_api_key, Some(""))
+            .json(&json!({"limit": 501})),
+    )
+    .await;
+    assert_eq!(status, 200, "CoCalc reports errors with HTTP 200");
+    assert!(body["error"].as_str().unwrap().contains("limit"));
+}
+
+#[tokio::test]
+async fn each_api_refuses_wrong_credentials_in_its_own_shape() {
+    let s = server().await;
+    let (status, body) = call(
+        http()
+            .get(format!("{}/v4/purchases", s.base_url(Provider::Kit)))
+            .bearer_auth("nope"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["errors"][0].as_str()),
+        (401, Some("The access token is invalid"))
+    );
+    let (status, body) = call(
+        http()
+            .get(format!("{}/purchases/x", s.base_url(Provider::Togai)))
+            .bearer_auth("nope"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (401, Some("Unauthorized"))
+    );
+    let (status, body) = call(
+        http()
+            .post(format!(
+                "{}/api/v2/purchases/get-purchases",
+                s.base_url(Provider::CoCalc)
+            ))
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (200, Some("must be signed in"))
+    );
+}
+
+#[tokio::test]
+async fn amounts_are_json_numbers_and_a_fault_header_applies_to_one_request() {
+    let s = server().await;
+    let kit = format!("{}/v4/purchases?per_page=2", s.base_url(Provider::Kit));
+    let (status, body) = call(
+        http()
+            .get(&kit)
+            .bearer_auth(DEMO_CREDENTIALS.kit_access_token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body["purchases"][0]["total"].is_number(), "{body}");
+    assert!(body["pagination"]["has_next_page"].as_bool().unwrap());
+    let r = http()
+        .get(&kit)
+        .bearer_auth(DEMO_CREDENTIALS.kit_access_token)
+        .header("x-mock-fault", "rate-limit")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    let (status, _) = call(
+        http()
+            .get(&kit)
+            .bearer_auth(DEMO_CREDENTIALS.kit_access_token),
+    )
+    .await;
+    assert_eq!(status, 200, "only that request");
+}

@@ -81,11 +81,15 @@ impl AnyClient {
 
     /// The largest page the provider allows, used when no page size is given.
     pub fn max_page_size(&self) -> u32 {
-        match self.provider() {
-            Provider::CoCalc => 500,
-            Provider::Subtotal => 50,
-            Provider::Togai => 100,
-            Provider::Kit => 1000,
+        match self {
+            #[cfg(feature = "cocalc")]
+            AnyClient::CoCalc(_) => crate::cocalc::MAX_PAGE_SIZE,
+            #[cfg(feature = "subtotal")]
+            AnyClient::Subtotal(_) => crate::subtotal::MAX_PAGE_SIZE,
+            #[cfg(feature = "togai")]
+            AnyClient::Togai { .. } => crate::togai::MAX_PAGE_SIZE,
+            #[cfg(feature = "kit")]
+            AnyClient::Kit(_) => crate::kit::MAX_PAGE_SIZE,
         }
     }
 

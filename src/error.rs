@@ -168,20 +168,13 @@ pub(crate) async fn from_progenitor<E>(
     match err {
         P::InvalidRequest(m) => Error::InvalidArgument(scrub(m)),
         P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-            if e.is_timeout() {
-                Error::Timeout { provider }
-            } else {
-                Error::Transport {
-                    provider,
-                    message: scrub(error_chain(&e.without_url())),
-                }
-            }
+            transport_error(inner, e)
         }
         P::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let retry_after = crate::transport::retry_after(rv.headers());
             let body = typed(rv.into_inner());
-            classify_status(provider, operation, status, retry_after, body, &scrub)
+            classify_status(inner, operation, status, retry_after, body)
         }
         P::InvalidResponsePayload(bytes, e) => Error::Decode {
             provider,
@@ -195,7 +188,7 @@ pub(crate) async fn from_progenitor<E>(
             let retry_after = crate::transport::retry_after(response.headers());
             let body = response.bytes().await.unwrap_or_default();
             let body = ApiErrorBody::Other(excerpt(&body));
-            classify_status(provider, operation, status, retry_after, body, &scrub)
+            classify_status(inner, operation, status, retry_after, body)
         }
         P::Custom(m) => Error::Transport {
             provider,
@@ -204,14 +197,32 @@ pub(crate) async fn from_progenitor<E>(
     }
 }
 
-fn classify_status(
-    provider: Provider,
+/// A request that did not complete: a timeout, or a transport error without its URL and
+/// with credentials scrubbed.
+pub(crate) fn transport_error(inner: &crate::transport::Inner, e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            provider: inner.provider,
+        }
+    } else {
+        Error::Transport {
+            provider: inner.provider,
+            message: inner.scrub(&error_chain(&e.without_url())),
+        }
+    }
+}
+
+/// The error for an HTTP error status: refused credentials, rate limiting, or an API error
+/// carrying the provider's body.
+pub(crate) fn classify_status(
+    inner: &crate::transport::Inner,
     operation: &'static str,
     status: u16,
     retry_after: Option<Duration>,
     body: ApiErrorBody,
-    scrub: &dyn Fn(String) -> String,
 ) -> Error {
+    let provider = inner.provider;
+    let scrub = |s: String| inner.scrub(&s);
     match status {
         401 | 403 => Error::Unauthorized {
             provider,
@@ -231,6 +242,35 @@ fn classify_status(
                 typed => typed,
             },
         },
+    }
+}
+
+/// CoCalc's HTTP-200 `{"error": ...}` reply as an error: refused credentials, throttling
+/// (with the delay it names), or an API error.
+#[cfg(feature = "cocalc")]
+pub(crate) fn cocalc_reply(
+    inner: &crate::transport::Inner,
+    e: crate::cocalc::types::ErrorResponse,
+) -> Error {
+    let lower = e.error.to_ascii_lowercase();
+    if lower.contains("signed in") || lower.contains("api key") {
+        Error::Unauthorized {
+            provider: Provider::CoCalc,
+            status: 200,
+            message: inner.scrub(&e.error),
+        }
+    } else if lower.contains("too many requests") {
+        Error::RateLimited {
+            provider: Provider::CoCalc,
+            retry_after: crate::transport::cocalc_delay(&e.error),
+        }
+    } else {
+        Error::Api {
+            provider: Provider::CoCalc,
+            operation: "get_purchases",
+            status: 200,
+            body: ApiErrorBody::CoCalc(e),
+        }
     }
 }
 

@@ -66,10 +66,6 @@ impl ClientOptions {
         self
     }
 
-    pub(crate) fn retry_config(&self) -> RetryConfig {
-        self.retry.clone()
-    }
-
     /// The base URL to use for `provider`, checked: `https`, or `http` to a loopback
     /// address, or `http` anywhere when explicitly allowed. A trailing `/` is dropped.
     pub(crate) fn resolve_base_url(&self, provider: Provider) -> Result<String, Error> {
@@ -107,6 +103,18 @@ impl ClientOptions {
             )));
         }
         Ok(raw.trim_end_matches('/').to_string())
+    }
+
+    /// Everything a client of `provider` needs: its checked base URL, an HTTP client with
+    /// these settings, and the hooks' state (credentials, retries).
+    pub(crate) fn connect(
+        &self,
+        provider: Provider,
+        auth: crate::transport::Auth,
+    ) -> Result<(String, reqwest::Client, crate::transport::Inner), Error> {
+        let base = self.resolve_base_url(provider)?;
+        let inner = crate::transport::Inner::new(provider, auth, self.retry.clone());
+        Ok((base, self.http_client()?, inner))
     }
 
     pub(crate) fn http_client(&self) -> Result<reqwest::Client, Error> {

@@ -6,39 +6,11 @@ mod common;
 use purchase_clients::{cocalc, kit, subtotal, togai, Decimal};
 use serde_json::Value;
 
-/// Every `example` in a document, by JSON pointer.
-fn examples(doc: &Value) -> Vec<(String, Value)> {
-    fn walk(v: &Value, at: &str, out: &mut Vec<(String, Value)>) {
-        match v {
-            Value::Object(obj) => {
-                for (k, child) in obj {
-                    let here = format!("{at}/{}", purchase_spec::downconvert::escape(k));
-                    if k == "example" {
-                        out.push((here, child.clone()));
-                    } else {
-                        walk(child, &here, out);
-                    }
-                }
-            }
-            Value::Array(items) => {
-                for (i, child) in items.iter().enumerate() {
-                    walk(child, &format!("{at}/{i}"), out);
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(doc, "", &mut out);
-    out
-}
-
 fn example(provider: &str, pointer: &str) -> Value {
-    examples(&common::normalized(provider))
-        .into_iter()
-        .find(|(p, _)| p == pointer)
+    common::normalized(provider)
+        .pointer(pointer)
+        .cloned()
         .unwrap_or_else(|| panic!("{provider} has no example at {pointer}"))
-        .1
 }
 
 fn dec(s: &str) -> Decimal {

@@ -133,13 +133,8 @@ pub async fn check_live(
             ),
         },
     };
-    let inner = Inner::new(provider, auth, options.retry_config());
-    let base = match options.resolve_base_url(provider) {
-        Ok(b) => b,
-        Err(e) => return LiveOutcome::Failed(e),
-    };
-    let http = match options.http_client() {
-        Ok(h) => h,
+    let (base, http, inner) = match options.connect(provider, auth) {
+        Ok(parts) => parts,
         Err(e) => return LiveOutcome::Failed(e),
     };
     let (documented, names) = match (super::documented(provider), super::normalized(provider)) {
@@ -207,64 +202,34 @@ async fn fetch(
     crate::transport::authenticate(inner, &mut request);
     let response = crate::transport::execute(http, inner, request)
         .await
-        .map_err(|e| crate::Error::Transport {
-            provider: inner.provider,
-            message: inner.scrub(&e.without_url().to_string()),
-        })?;
+        .map_err(|e| crate::error::transport_error(inner, e))?;
     let status = response.status().as_u16();
     let retry_after = crate::transport::retry_after(response.headers());
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| crate::Error::Transport {
-            provider: inner.provider,
-            message: inner.scrub(&e.without_url().to_string()),
-        })?;
-    match status {
-        // CoCalc reports errors with HTTP 200.
-        200 if inner.provider == Provider::CoCalc && cocalc_error(&bytes).is_some() => {
-            let message = inner.scrub(&cocalc_error(&bytes).unwrap_or_default());
-            Err(if message.contains("signed in") {
-                crate::Error::Unauthorized {
-                    provider: inner.provider,
-                    status,
-                    message,
-                }
-            } else {
-                crate::Error::Api {
-                    provider: inner.provider,
-                    operation: call.operation,
-                    status,
-                    body: crate::ApiErrorBody::Other(message),
-                }
-            })
-        }
-        200..=299 => serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decode {
-            provider: inner.provider,
-            operation: call.operation,
+        .map_err(|e| crate::error::transport_error(inner, e))?;
+    if !(200..=299).contains(&status) {
+        let body = crate::ApiErrorBody::Other(crate::error::excerpt(&bytes));
+        return Err(crate::error::classify_status(
+            inner,
+            call.operation,
             status,
-            reason: e.to_string(),
-            excerpt: inner.scrub(&crate::error::excerpt(&bytes)),
-        }),
-        401 | 403 => Err(crate::Error::Unauthorized {
-            provider: inner.provider,
-            status,
-            message: inner.scrub(&crate::error::excerpt(&bytes)),
-        }),
-        429 => Err(crate::Error::RateLimited {
-            provider: inner.provider,
             retry_after,
-        }),
-        _ => Err(crate::Error::Api {
-            provider: inner.provider,
-            operation: call.operation,
-            status,
-            body: crate::ApiErrorBody::Other(inner.scrub(&crate::error::excerpt(&bytes))),
-        }),
+            body,
+        ));
     }
-}
-
-fn cocalc_error(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    v.get("error")?.as_str().map(String::from)
+    // CoCalc reports errors with HTTP 200.
+    if inner.provider == Provider::CoCalc {
+        if let Ok(reply) = serde_json::from_slice::<crate::cocalc::types::ErrorResponse>(&bytes) {
+            return Err(crate::error::cocalc_reply(inner, reply));
+        }
+    }
+    serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decode {
+        provider: inner.provider,
+        operation: call.operation,
+        status,
+        reason: e.to_string(),
+        excerpt: inner.scrub(&crate::error::excerpt(&bytes)),
+    })
 }

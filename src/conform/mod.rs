@@ -24,6 +24,7 @@ pub mod live;
 pub mod schema;
 
 use crate::Provider;
+use purchase_spec::downconvert::escape;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -192,7 +193,7 @@ fn collect(
     match v {
         Value::Object(obj) => {
             for (k, child) in obj {
-                let here = format!("{at}/{}", purchase_spec::downconvert::escape(k));
+                let here = format!("{at}/{}", escape(k));
                 if k == "example" {
                     out.push(sample_at(provider, doc, names, &here, child.clone()));
                 } else if k == "examples" && at.contains("/content/") && child.is_object() {
@@ -248,7 +249,7 @@ fn sample_at(
     };
     let operation = || -> Option<String> {
         let (path, method) = (parts.get(1)?, parts.get(2)?);
-        let op = format!("/paths/{}/{method}", escape_part(path));
+        let op = format!("/paths/{}/{method}", escape(path));
         let id = names
             .pointer(&op)
             .or_else(|| doc.pointer(&op))?
@@ -339,16 +340,12 @@ pub fn response_schema_pointer(doc: &Value, operation: &str, status: &str) -> Op
             if op.get("operationId").and_then(Value::as_str) == Some(operation) {
                 return Some(format!(
                     "/paths/{}/{method}/responses/{status}/content/application~1json/schema",
-                    escape_part(path)
+                    escape(path)
                 ));
             }
         }
     }
     None
-}
-
-fn escape_part(s: &str) -> String {
-    purchase_spec::downconvert::escape(s)
 }
 
 /// The first `n` segments of a JSON pointer.
@@ -595,7 +592,7 @@ fn placeholders(v: &Value, at: &str) -> Vec<String> {
         }
         Value::Object(o) => o
             .iter()
-            .flat_map(|(k, c)| placeholders(c, &format!("{at}/{}", escape_part(k))))
+            .flat_map(|(k, c)| placeholders(c, &format!("{at}/{}", escape(k))))
             .collect(),
         Value::Array(a) => a
             .iter()
@@ -629,7 +626,7 @@ pub fn differences(
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for key in e.keys().chain(a.keys().filter(|k| !e.contains_key(*k))) {
-                let here = format!("{at}/{}", escape_part(key));
+                let here = format!("{at}/{}", escape(key));
                 let (ev, av) = (
                     e.get(key).unwrap_or(&Value::Null),
                     a.get(key).unwrap_or(&Value::Null),

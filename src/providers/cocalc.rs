@@ -38,14 +38,12 @@ impl CoCalcClient {
         api_key: impl Into<Secret>,
         options: ClientOptions,
     ) -> Result<Self, crate::Error> {
-        let base = options.resolve_base_url(Provider::CoCalc)?;
-        let inner = crate::transport::Inner::new(
+        let (base, http, inner) = options.connect(
             Provider::CoCalc,
             crate::transport::Auth::BasicKey(api_key.into()),
-            options.retry_config(),
-        );
+        )?;
         Ok(CoCalcClient {
-            client: Client::new_with_client(&base, options.http_client()?, inner),
+            client: Client::new_with_client(&base, http, inner),
         })
     }
 
@@ -66,7 +64,7 @@ impl CoCalcClient {
                     &self.client.inner,
                     "get_purchases",
                     e,
-                    |()| unreachable!("get_purchases documents no error status"),
+                    |()| crate::ApiErrorBody::Other(String::new()),
                 )
                 .await)
             }
@@ -74,29 +72,8 @@ impl CoCalcClient {
         match response {
             types::GetPurchasesResponse::PurchaseList(list) => Ok(list.0),
             types::GetPurchasesResponse::PurchasesWithBalance(b) => Ok(b.purchases),
-            types::GetPurchasesResponse::ErrorResponse(e) => Err(self.error_reply(e)),
-        }
-    }
-
-    fn error_reply(&self, e: types::ErrorResponse) -> crate::Error {
-        let lower = e.error.to_ascii_lowercase();
-        if lower.contains("signed in") || lower.contains("api key") {
-            crate::Error::Unauthorized {
-                provider: Provider::CoCalc,
-                status: 200,
-                message: self.client.inner.scrub(&e.error),
-            }
-        } else if lower.contains("too many requests") {
-            crate::Error::RateLimited {
-                provider: Provider::CoCalc,
-                retry_after: crate::transport::cocalc_delay(&e.error),
-            }
-        } else {
-            crate::Error::Api {
-                provider: Provider::CoCalc,
-                operation: "get_purchases",
-                status: 200,
-                body: crate::ApiErrorBody::CoCalc(e),
+            types::GetPurchasesResponse::ErrorResponse(e) => {
+                Err(crate::error::cocalc_reply(&self.client.inner, e))
             }
         }
     }

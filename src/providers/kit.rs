@@ -37,14 +37,12 @@ impl KitClient {
         access_token: impl Into<Secret>,
         options: ClientOptions,
     ) -> Result<Self, crate::Error> {
-        let base = options.resolve_base_url(Provider::Kit)?;
-        let inner = crate::transport::Inner::new(
+        let (base, http, inner) = options.connect(
             Provider::Kit,
             crate::transport::Auth::Bearer(access_token.into()),
-            options.retry_config(),
-        );
+        )?;
         Ok(KitClient {
-            client: Client::new_with_client(&base, options.http_client()?, inner),
+            client: Client::new_with_client(&base, http, inner),
         })
     }
 

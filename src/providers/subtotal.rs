@@ -43,14 +43,13 @@ impl SubtotalClient {
         connection_token: impl Into<Secret>,
         options: ClientOptions,
     ) -> Result<Self, crate::Error> {
-        let base = options.resolve_base_url(Provider::Subtotal)?;
         let auth = crate::transport::Auth::KeyAndBearer {
             key: api_key.into(),
             token: connection_token.into(),
         };
-        let inner = crate::transport::Inner::new(Provider::Subtotal, auth, options.retry_config());
+        let (base, http, inner) = options.connect(Provider::Subtotal, auth)?;
         Ok(SubtotalClient {
-            client: Client::new_with_client(&base, options.http_client()?, inner),
+            client: Client::new_with_client(&base, http, inner),
         })
     }
 

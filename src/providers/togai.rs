@@ -37,14 +37,12 @@ impl TogaiClient {
         token: impl Into<Secret>,
         options: ClientOptions,
     ) -> Result<Self, crate::Error> {
-        let base = options.resolve_base_url(Provider::Togai)?;
-        let inner = crate::transport::Inner::new(
+        let (base, http, inner) = options.connect(
             Provider::Togai,
             crate::transport::Auth::Bearer(token.into()),
-            options.retry_config(),
-        );
+        )?;
         Ok(TogaiClient {
-            client: Client::new_with_client(&base, options.http_client()?, inner),
+            client: Client::new_with_client(&base, http, inner),
         })
     }
 

@@ -11,6 +11,7 @@ pub struct ClientOptions {
     connect_timeout: Duration,
     timeout: Duration,
     retry: RetryConfig,
+    prefetch: usize,
     allow_insecure_http: bool,
     user_agent: String,
 }
@@ -22,6 +23,7 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry: RetryConfig::standard(),
+            prefetch: crate::paginate::DEFAULT_PREFETCH,
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -50,6 +52,15 @@ impl ClientOptions {
     /// The retry policy.
     pub fn retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// How many pages a listing fetches ahead of its consumer (default 1). While the
+    /// consumer works through one page the next is already on its way; `0` fetches strictly
+    /// in turn, only when the consumer asks. A larger depth helps only when pages arrive
+    /// unevenly; it holds up to that many pages in memory. Prefetching needs a Tokio runtime.
+    pub fn prefetch(mut self, pages: usize) -> Self {
+        self.prefetch = pages;
         self
     }
 
@@ -113,7 +124,8 @@ impl ClientOptions {
         auth: crate::transport::Auth,
     ) -> Result<(String, reqwest::Client, crate::transport::Inner), Error> {
         let base = self.resolve_base_url(provider)?;
-        let inner = crate::transport::Inner::new(provider, auth, self.retry.clone());
+        let mut inner = crate::transport::Inner::new(provider, auth, self.retry.clone());
+        inner.prefetch = self.prefetch;
         Ok((base, self.http_client()?, inner))
     }
 

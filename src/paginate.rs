@@ -1,8 +1,16 @@
 //! Paginated listings as streams.
 //!
 //! Each provider pages its own way (offset, `starting_after`, `nextToken`, `after` cursor);
-//! all of them become a [`PageStream`] of pages and a [`PurchaseStream`] of items. A page is
-//! fetched only when the consumer asks for more, so `.take(n)` stops fetching.
+//! all of them become a [`PageStream`] of pages and a [`PurchaseStream`] of items.
+//!
+//! By default a listing fetches one page ahead: while the consumer works through page *n*,
+//! page *n + 1* is already on its way, so a consumer that takes as long per page as the
+//! server does waits for the network about half as long. The depth is
+//! [`ClientOptions::prefetch`](crate::ClientOptions::prefetch); `0` fetches strictly in turn,
+//! only when the consumer asks for more. Either way `.take(n)` stops fetching: at most
+//! `depth` pages beyond the ones the consumer reached are ever requested, and dropping the
+//! stream cancels the request in flight. Prefetching runs the requests in a task on the
+//! current Tokio runtime.
 
 use crate::{Error, Purchase};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -21,13 +29,28 @@ pub(crate) struct Fetched<T, C> {
     pub next: Option<C>,
 }
 
-/// Follows `fetch` from `first` until it reports no next cursor. A cursor seen before is an
-/// error rather than a loop.
-pub(crate) fn pages<'a, T, C, F, Fut>(
+/// How many pages a listing fetches ahead of its consumer unless told otherwise.
+pub const DEFAULT_PREFETCH: usize = 1;
+
+/// Follows `fetch` from `first` until it reports no next cursor, keeping up to `prefetch`
+/// pages fetched ahead of the consumer. A cursor seen before is an error rather than a loop.
+pub(crate) fn pages<T, C, F, Fut>(
     provider: crate::Provider,
     first: C,
-    mut fetch: F,
-) -> PageStream<'a, T>
+    prefetch: usize,
+    fetch: F,
+) -> PageStream<'static, T>
+where
+    T: Send + 'static,
+    C: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + 'static,
+    F: FnMut(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Fetched<T, C>, Error>> + Send + 'static,
+{
+    ahead(in_turn(provider, first, fetch), prefetch)
+}
+
+/// The pages fetched strictly in turn: the next request starts when the consumer asks.
+fn in_turn<'a, T, C, F, Fut>(provider: crate::Provider, first: C, mut fetch: F) -> PageStream<'a, T>
 where
     T: Send + 'a,
     C: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + 'a,
@@ -58,6 +81,61 @@ where
     .boxed()
 }
 
+/// Drives `pages` in a task that keeps up to `depth` pages waiting for the consumer.
+///
+/// The task takes a free slot in a channel of `depth` slots *before* it asks for the next
+/// page, so it never holds more than `depth` unconsumed pages, and it stops after the first
+/// error. Nothing starts until the stream is first polled; dropping the stream aborts the
+/// task (and the request it has in flight). A panic in the task resumes in the consumer.
+fn ahead<T: Send + 'static>(pages: PageStream<'static, T>, depth: usize) -> PageStream<'static, T> {
+    if depth == 0 {
+        return pages;
+    }
+    stream::once(async move {
+        let (tx, rx) = tokio::sync::mpsc::channel(depth);
+        let task = tokio::spawn(async move {
+            let mut pages = pages;
+            while let Ok(slot) = tx.reserve().await {
+                let Some(page) = pages.next().await else {
+                    break;
+                };
+                let failed = page.is_err();
+                slot.send(page);
+                if failed {
+                    break;
+                }
+            }
+        });
+        stream::unfold((rx, Task(Some(task))), |(mut rx, mut task)| async move {
+            if let Some(page) = rx.recv().await {
+                return Some((page, (rx, task)));
+            }
+            // The channel closed: the task is done. Surface a panic rather than end quietly.
+            if let Some(handle) = task.0.take() {
+                if let Err(e) = handle.await {
+                    if e.is_panic() {
+                        std::panic::resume_unwind(e.into_panic());
+                    }
+                }
+            }
+            None
+        })
+    })
+    .flatten()
+    .boxed()
+}
+
+/// The prefetching task, aborted when the consumer drops the stream.
+struct Task(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.0 {
+            handle.abort();
+        }
+    }
+}
+
 /// Flattens pages into items.
 pub(crate) fn items<'a, T: Send + 'a>(pages: PageStream<'a, T>) -> BoxStream<'a, Result<T, Error>> {
     pages
@@ -74,4 +152,118 @@ pub(crate) fn check_page_size(what: &str, size: u32, max: u32) -> Result<(), Err
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// Pages `[c*10, c*10+1]` for cursors 0..last, counting the fetches.
+    fn numbered(
+        calls: Arc<AtomicUsize>,
+        last: u32,
+        fail_at: Option<u32>,
+        depth: usize,
+    ) -> PageStream<'static, u32> {
+        pages(crate::Provider::Kit, 0u32, depth, move |c| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if Some(c) == fail_at {
+                    return Err(Error::InvalidArgument(format!("page {c}")));
+                }
+                Ok(Fetched {
+                    items: vec![c * 10, c * 10 + 1],
+                    next: (c < last).then_some(c + 1),
+                })
+            }
+        })
+    }
+
+    async fn settle_at(calls: &AtomicUsize, n: usize) {
+        for _ in 0..500 {
+            if calls.load(Ordering::SeqCst) >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Give a task that would overshoot the bound the time to do so.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    #[tokio::test]
+    async fn every_depth_yields_the_same_pages() {
+        for depth in [0, 1, 2, 7] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let all: Vec<Vec<u32>> = numbered(calls.clone(), 4, None, depth)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(all.len(), 5, "depth {depth}");
+            assert_eq!(all[4], vec![40, 41], "depth {depth}");
+            assert_eq!(calls.load(Ordering::SeqCst), 5, "depth {depth}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_task_fetches_ahead_but_never_more_than_depth_pages() {
+        for depth in [0usize, 1, 3] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let mut s = numbered(calls.clone(), 20, None, depth);
+            assert_eq!(
+                calls.load(Ordering::SeqCst),
+                0,
+                "nothing before the first poll"
+            );
+            assert_eq!(s.next().await.unwrap().unwrap(), vec![0, 1]);
+            // The consumer holds page 0 and asks for nothing more.
+            settle_at(&calls, 1 + depth).await;
+            assert_eq!(calls.load(Ordering::SeqCst), 1 + depth, "depth {depth}");
+            assert_eq!(s.next().await.unwrap().unwrap(), vec![10, 11]);
+            settle_at(&calls, 2 + depth).await;
+            assert_eq!(calls.load(Ordering::SeqCst), 2 + depth, "depth {depth}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_error_ends_the_stream_and_the_fetching() {
+        for depth in [0, 1, 3] {
+            let calls = Arc::new(AtomicUsize::new(0));
+            let got: Vec<_> = numbered(calls.clone(), 20, Some(2), depth).collect().await;
+            assert_eq!(got.len(), 3, "depth {depth}");
+            assert!(got[..2].iter().all(|p| p.is_ok()));
+            assert!(matches!(&got[2], Err(Error::InvalidArgument(m)) if m == "page 2"));
+            assert_eq!(calls.load(Ordering::SeqCst), 3, "depth {depth}");
+        }
+    }
+
+    #[tokio::test]
+    async fn dropping_the_stream_stops_the_task() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let mut s = numbered(calls.clone(), 1000, None, 2);
+        s.next().await.unwrap().unwrap();
+        drop(s);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let after_drop = calls.load(Ordering::SeqCst);
+        assert!(after_drop <= 3, "{after_drop}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(calls.load(Ordering::SeqCst), after_drop);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "fetch blew up")]
+    async fn a_panic_in_the_task_reaches_the_consumer() {
+        let s = pages(crate::Provider::Kit, 0u32, 1, |_| async {
+            if true {
+                panic!("fetch blew up");
+            }
+            Ok(Fetched::<u32, u32> {
+                items: vec![],
+                next: None,
+            })
+        });
+        let _ = s.collect::<Vec<_>>().await;
+    }
 }

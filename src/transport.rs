@@ -144,6 +144,8 @@ pub struct Inner {
     pub(crate) provider: Provider,
     pub(crate) auth: Auth,
     pub(crate) retry: RetryConfig,
+    /// Pages a listing fetches ahead of its consumer.
+    pub(crate) prefetch: usize,
 }
 
 impl Inner {
@@ -152,6 +154,7 @@ impl Inner {
             provider,
             auth,
             retry,
+            prefetch: crate::paginate::DEFAULT_PREFETCH,
         }
     }
 

@@ -228,14 +228,48 @@ async fn every_provider_lists_every_page_once_in_order_with_the_page_size_asked(
 #[tokio::test]
 async fn every_provider_stops_fetching_when_the_consumer_stops() {
     for api in APIS {
-        let server = serve(*api, FivePurchases(*api, Default::default())).await;
-        let first: Vec<_> = (api.list)(fast_retries(&server), 2)
-            .take(3)
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(first.len(), 3, "{}", api.name);
-        assert_eq!(common::requests(&server).await.len(), 2, "{}", api.name);
+        for prefetch in [0, 1] {
+            let server = serve(*api, FivePurchases(*api, Default::default())).await;
+            let first: Vec<_> = (api.list)(fast_retries(&server).prefetch(prefetch), 2)
+                .take(3)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(first.len(), 3, "{}", api.name);
+            // Three purchases need two pages; prefetching may have asked for one more.
+            let requests = common::requests(&server).await.len();
+            assert!(
+                (2..=2 + prefetch).contains(&requests),
+                "{} prefetch {prefetch}: {requests} requests",
+                api.name
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_provider_fetches_the_next_page_while_the_consumer_holds_this_one() {
+    for api in APIS {
+        for prefetch in [0, 1] {
+            let server = serve(*api, FivePurchases(*api, Default::default())).await;
+            let mut stream = (api.list)(fast_retries(&server).prefetch(prefetch), 2);
+            assert!(stream.next().await.unwrap().is_ok());
+            // The consumer sits on the first purchase: only the prefetcher can ask now.
+            let expected = 1 + prefetch;
+            for _ in 0..200 {
+                if common::requests(&server).await.len() >= expected {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            assert_eq!(
+                common::requests(&server).await.len(),
+                expected,
+                "{} prefetch {prefetch}",
+                api.name
+            );
+        }
     }
 }
 

@@ -54,6 +54,14 @@ pub const DEMO_CREDENTIALS: DemoCredentials = DemoCredentials {
     kit_access_token: "demo-kit-token",
 };
 
+/// Writes `value` (a response body built from the generated types, whose decimals
+/// serialize as strings) as `provider`'s server writes it: the amounts its spec types as
+/// `number` become JSON numbers, digit for digit. What the mock sends; also how tests and
+/// benchmarks build realistic bodies.
+pub fn wire_json(provider: crate::Provider, value: &serde_json::Value) -> String {
+    to_json_with_amounts(value, &amount_keys(provider))
+}
+
 /// Writes `value` as JSON, with the string values of `amount_keys` written as the JSON
 /// numbers they hold, digit for digit.
 pub(crate) fn to_json_with_amounts(value: &serde_json::Value, amount_keys: &[String]) -> String {

@@ -87,34 +87,39 @@ impl CoCalcClient {
         let this = self.clone();
         // The first row of the previous page, to catch a server that ignores `offset`.
         let previous_first = ::std::sync::Arc::new(::std::sync::Mutex::new(None::<i64>));
-        paginate::pages(Provider::CoCalc, 0u64, move |offset| {
-            let this = this.clone();
-            let previous_first = previous_first.clone();
-            let request = types::GetPurchasesRequest {
-                limit: ::std::num::NonZeroU64::new(u64::from(limit)).expect("checked above"),
-                offset: Some(offset),
-                ..Default::default()
-            };
-            async move {
-                let rows = this.get_purchases(request).await?;
-                let first = rows.first().map(|r| r.id);
-                let repeated = {
-                    let mut previous = previous_first.lock().unwrap_or_else(|p| p.into_inner());
-                    let repeated = first.is_some() && *previous == first;
-                    *previous = first;
-                    repeated
+        paginate::pages(
+            Provider::CoCalc,
+            0u64,
+            this.client.inner.prefetch,
+            move |offset| {
+                let this = this.clone();
+                let previous_first = previous_first.clone();
+                let request = types::GetPurchasesRequest {
+                    limit: ::std::num::NonZeroU64::new(u64::from(limit)).expect("checked above"),
+                    offset: Some(offset),
+                    ..Default::default()
                 };
-                if repeated {
-                    return Err(crate::Error::PaginationLoop {
-                        provider: Provider::CoCalc,
-                        detail: format!("offset {offset} returned the previous page again"),
-                    });
+                async move {
+                    let rows = this.get_purchases(request).await?;
+                    let first = rows.first().map(|r| r.id);
+                    let repeated = {
+                        let mut previous = previous_first.lock().unwrap_or_else(|p| p.into_inner());
+                        let repeated = first.is_some() && *previous == first;
+                        *previous = first;
+                        repeated
+                    };
+                    if repeated {
+                        return Err(crate::Error::PaginationLoop {
+                            provider: Provider::CoCalc,
+                            detail: format!("offset {offset} returned the previous page again"),
+                        });
+                    }
+                    let next =
+                        (rows.len() as u64 == u64::from(limit)).then(|| offset + u64::from(limit));
+                    Ok(Fetched { items: rows, next })
                 }
-                let next =
-                    (rows.len() as u64 == u64::from(limit)).then(|| offset + u64::from(limit));
-                Ok(Fetched { items: rows, next })
-            }
-        })
+            },
+        )
     }
 
     /// Every purchase, normalized.

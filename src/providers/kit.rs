@@ -81,20 +81,25 @@ impl KitClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(Provider::Kit, None::<String>, move |after| {
-            let this = this.clone();
-            async move {
-                let page = this.list_page(per_page, after.as_deref()).await?;
-                let next = page
-                    .pagination
-                    .has_next_page
-                    .then(|| Some(page.pagination.end_cursor.clone()));
-                Ok(Fetched {
-                    items: page.purchases,
-                    next,
-                })
-            }
-        })
+        paginate::pages(
+            Provider::Kit,
+            None::<String>,
+            this.client.inner.prefetch,
+            move |after| {
+                let this = this.clone();
+                async move {
+                    let page = this.list_page(per_page, after.as_deref()).await?;
+                    let next = page
+                        .pagination
+                        .has_next_page
+                        .then(|| Some(page.pagination.end_cursor.clone()));
+                    Ok(Fetched {
+                        items: page.purchases,
+                        next,
+                    })
+                }
+            },
+        )
     }
 
     /// Every purchase as Kit's own record.

@@ -87,26 +87,31 @@ impl SubtotalClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(Provider::Subtotal, None::<String>, move |after| {
-            let this = this.clone();
-            async move {
-                let page = this.list_page(limit, after.as_deref()).await?;
-                let next = match (page.has_more, page.purchases.last()) {
-                    (false, _) => None,
-                    (true, Some(last)) => Some(Some(last.purchase_id.clone())),
-                    (true, None) => {
-                        return Err(crate::Error::PaginationLoop {
-                            provider: Provider::Subtotal,
-                            detail: "has_more is true on an empty page".into(),
-                        })
-                    }
-                };
-                Ok(Fetched {
-                    items: page.purchases,
-                    next,
-                })
-            }
-        })
+        paginate::pages(
+            Provider::Subtotal,
+            None::<String>,
+            this.client.inner.prefetch,
+            move |after| {
+                let this = this.clone();
+                async move {
+                    let page = this.list_page(limit, after.as_deref()).await?;
+                    let next = match (page.has_more, page.purchases.last()) {
+                        (false, _) => None,
+                        (true, Some(last)) => Some(Some(last.purchase_id.clone())),
+                        (true, None) => {
+                            return Err(crate::Error::PaginationLoop {
+                                provider: Provider::Subtotal,
+                                detail: "has_more is true on an empty page".into(),
+                            })
+                        }
+                    };
+                    Ok(Fetched {
+                        items: page.purchases,
+                        next,
+                    })
+                }
+            },
+        )
     }
 
     /// Every purchase, normalized.

@@ -110,20 +110,25 @@ impl TogaiClient {
         }
         let this = self.clone();
         let account = account_id.to_string();
-        paginate::pages(Provider::Togai, None::<String>, move |token| {
-            let this = this.clone();
-            let account = account.clone();
-            async move {
-                let page = this
-                    .list_page(&account, page_size, token.as_deref())
-                    .await?;
-                let next = page.next_token.clone().filter(|t| !t.is_empty()).map(Some);
-                Ok(Fetched {
-                    items: page.data,
-                    next,
-                })
-            }
-        })
+        paginate::pages(
+            Provider::Togai,
+            None::<String>,
+            this.client.inner.prefetch,
+            move |token| {
+                let this = this.clone();
+                let account = account.clone();
+                async move {
+                    let page = this
+                        .list_page(&account, page_size, token.as_deref())
+                        .await?;
+                    let next = page.next_token.clone().filter(|t| !t.is_empty()).map(Some);
+                    Ok(Fetched {
+                        items: page.data,
+                        next,
+                    })
+                }
+            },
+        )
     }
 
     /// Every purchase of an account, normalized (the customer is `account_id`).

@@ -27,6 +27,9 @@ pub struct ListArgs {
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Pages fetched ahead while the current one is written (0: fetch strictly in turn).
+    #[arg(long, value_name = "PAGES", default_value_t = purchase_clients::paginate::DEFAULT_PREFETCH)]
+    prefetch: usize,
 }
 
 pub fn options(base_url: Option<&str>) -> ClientOptions {
@@ -54,7 +57,7 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
     let client = AnyClient::from_env(
         args.provider,
         args.account.as_deref(),
-        options(args.base_url.as_deref()),
+        options(args.base_url.as_deref()).prefetch(args.prefetch),
     )?;
     let format = args.format.unwrap_or_else(Format::default_for_stdout);
     let mut out = Writer::new(format)?;

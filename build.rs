@@ -14,6 +14,10 @@ fn main() {
     let options = GenerateOptions {
         client_new_prelude: Some("crate::tls::install_crypto_provider();".into()),
         inner_type: Some("crate::transport::Inner".into()),
+        datetime_fns: Some((
+            "crate::datetime::rfc3339".into(),
+            "crate::datetime::rfc3339_option".into(),
+        )),
         ..GenerateOptions::default()
     };
     let mut failed = false;
@@ -37,6 +41,11 @@ fn main() {
                 } else {
                     None
                 };
+                let mut options = options.clone();
+                if *provider == "cocalc" {
+                    // Its three reply shapes are read in one pass (src/providers/cocalc.rs).
+                    options.hand_written_deserialize = vec!["GetPurchasesResponse".into()];
+                }
                 generate_client(&spec_path, &spec, overlay.as_deref(), &options)
                     .map_err(|e| e.to_string())
             })

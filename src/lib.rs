@@ -20,6 +20,7 @@
 mod any;
 #[cfg(feature = "conform")]
 pub mod conform;
+pub mod datetime;
 pub mod decimal;
 mod error;
 #[cfg(feature = "mock")]

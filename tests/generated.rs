@@ -114,6 +114,48 @@ fn cocalc_answers_decode_in_all_three_shapes() {
 }
 
 #[test]
+fn cocalc_answers_keep_every_digit_and_refuse_what_is_none_of_the_shapes() {
+    use cocalc::types::GetPurchasesResponse as R;
+    let row = r#"{"id": 1, "time": "2023-08-07T22:37:17.011Z", "service": "credit", "cost": 0.1234567890123456789}"#;
+    for body in [
+        format!("[{row}]"),
+        format!(
+            r#"{{"purchases": [{row}], "balance": -1234567890.123456789, "extra": {{"a": [1]}}}}"#
+        ),
+    ] {
+        let rows = match serde_json::from_str(&body).unwrap() {
+            R::PurchaseList(rows) => rows.0,
+            R::PurchasesWithBalance(b) => {
+                assert_eq!(b.balance, Some(dec("-1234567890.123456789")));
+                b.purchases
+            }
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(rows[0].cost, Some(dec("0.1234567890123456789")), "{body}");
+    }
+    // Both `purchases` and `error`: the purchases win, as in the spec's order of shapes.
+    let both = format!(r#"{{"error": "x", "purchases": [{row}]}}"#);
+    assert!(matches!(
+        serde_json::from_str(&both).unwrap(),
+        R::PurchasesWithBalance(_)
+    ));
+    for bad in [
+        r#"{"balance": 1}"#.to_string(),
+        r#"{"purchases": [], "purchases": []}"#.to_string(),
+        r#""text""#.to_string(),
+        r#"{"error": 5}"#.to_string(),
+        format!("[{row}, 7]"),
+    ] {
+        assert!(serde_json::from_str::<R>(&bad).is_err(), "{bad}");
+    }
+    // What the type serializes reads back as the same value.
+    let value: R =
+        serde_json::from_str(&format!(r#"{{"balance": 1.50, "purchases": [{row}]}}"#)).unwrap();
+    let again: R = serde_json::from_str(&serde_json::to_string(&value).unwrap()).unwrap();
+    assert_eq!(value, again);
+}
+
+#[test]
 fn a_wrong_amount_is_a_decode_error_naming_the_field() {
     let bad = KIT_PAGE.replace("\"tax\": 0", "\"tax\": \"ten\"");
     let err = serde_json::from_str::<kit::types::ListPurchasesResponse>(&bad).unwrap_err();

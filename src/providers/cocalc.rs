@@ -129,3 +129,109 @@ impl CoCalcClient {
             .boxed()
     }
 }
+
+/// CoCalc answers get-purchases in one of three shapes: a bare array of purchases (the
+/// documented, older server), `{"balance", "purchases"}` (today's server), or `{"error"}`.
+/// serde's untagged decoding would buffer the whole body to try each shape in turn (and
+/// hand the amounts over as `f64`s); this reads it once, straight from the parser: an array
+/// is the purchase list, an object with `purchases` the purchases with balance (as the
+/// untagged order has it), any other object with `error` the error reply.
+impl<'de> serde::Deserialize<'de> for types::GetPurchasesResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(reply::ResponseVisitor)
+    }
+}
+
+mod reply {
+    use super::types;
+    use serde::de::{self, Deserialize, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::fmt;
+
+    pub(super) struct ResponseVisitor;
+
+    #[derive(serde::Deserialize)]
+    struct Balance(
+        #[serde(deserialize_with = "crate::decimal::exact_option")] Option<rust_decimal::Decimal>,
+    );
+
+    enum Key {
+        Purchases,
+        Balance,
+        Error,
+        Other,
+    }
+
+    impl<'de> Deserialize<'de> for Key {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+            impl Visitor<'_> for KeyVisitor {
+                type Value = Key;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+                    Ok(match v {
+                        "purchases" => Key::Purchases,
+                        "balance" => Key::Balance,
+                        "error" => Key::Error,
+                        _ => Key::Other,
+                    })
+                }
+            }
+            d.deserialize_identifier(KeyVisitor)
+        }
+    }
+
+    impl<'de> Visitor<'de> for ResponseVisitor {
+        type Value = types::GetPurchasesResponse;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(
+                "CoCalc's reply: an array of purchases, or an object with `purchases` or `error`",
+            )
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            let rows =
+                Vec::<types::Purchase>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+            Ok(types::GetPurchasesResponse::PurchaseList(
+                types::PurchaseList(rows),
+            ))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut purchases, mut balance, mut error) = (None, None, None);
+            while let Some(key) = map.next_key::<Key>()? {
+                match key {
+                    Key::Purchases if purchases.is_some() => {
+                        return Err(de::Error::duplicate_field("purchases"))
+                    }
+                    Key::Purchases => purchases = Some(map.next_value::<Vec<types::Purchase>>()?),
+                    Key::Balance if balance.is_some() => {
+                        return Err(de::Error::duplicate_field("balance"))
+                    }
+                    Key::Balance => balance = Some(map.next_value::<Balance>()?.0),
+                    Key::Error if error.is_some() => {
+                        return Err(de::Error::duplicate_field("error"))
+                    }
+                    Key::Error => error = Some(map.next_value::<String>()?),
+                    Key::Other => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            match (purchases, error) {
+                (Some(purchases), _) => Ok(types::GetPurchasesResponse::PurchasesWithBalance(
+                    types::PurchasesWithBalance {
+                        balance: balance.flatten(),
+                        purchases,
+                    },
+                )),
+                (None, Some(error)) => Ok(types::GetPurchasesResponse::ErrorResponse(
+                    types::ErrorResponse { error },
+                )),
+                (None, None) => Err(de::Error::missing_field("purchases")),
+            }
+        }
+    }
+}

@@ -56,6 +56,14 @@ pub struct GenerateOptions {
     /// The type of the generated `Client`'s `inner` field. When set, the crate must
     /// implement `ClientHooks<Inner>` for `Client` (auth, retries, tracing live there).
     pub inner_type: Option<String>,
+    /// Paths of the functions that deserialize a `DateTime<Utc>` and an
+    /// `Option<DateTime<Utc>>` field; when set, every such field uses them (a parser faster
+    /// than chrono's general one). `None` keeps chrono's own `Deserialize`.
+    pub datetime_fns: Option<(String, String)>,
+    /// Types whose `Deserialize` the crate writes by hand (the derive is dropped; `Serialize`
+    /// and the serde attributes stay). For untagged enums that serde would otherwise decode
+    /// by buffering the whole body.
+    pub hand_written_deserialize: Vec<String>,
 }
 
 impl Default for GenerateOptions {
@@ -66,6 +74,8 @@ impl Default for GenerateOptions {
             decimal_vec_fn: "crate::decimal::exact_vec".into(),
             client_new_prelude: None,
             inner_type: None,
+            datetime_fns: None,
+            hand_written_deserialize: Vec::new(),
         }
     }
 }
@@ -130,6 +140,10 @@ pub fn generate_from_value(
         syn::parse2(tokens).map_err(|e| fail(format!("generated code does not parse: {e}")))?;
     file.items.push(operations_table(&spec));
     exact_decimal_fields(&mut file, options).map_err(fail)?;
+    if let Some((plain, option)) = &options.datetime_fns {
+        datetime_fields(&mut file, plain, option);
+    }
+    drop_derived_deserialize(&mut file, &options.hand_written_deserialize).map_err(fail)?;
     if let Some(prelude) = &options.client_new_prelude {
         let stmt: syn::Stmt = syn::parse_str(prelude)
             .map_err(|e| fail(format!("client_new_prelude is not a statement: {e}")))?;
@@ -329,6 +343,131 @@ pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> 
     }
 }
 
+fn is_utc_datetime(ty: &syn::Type) -> bool {
+    last_segment(ty).is_some_and(|s| {
+        s.ident == "DateTime"
+            && single_generic(s)
+                .and_then(last_segment)
+                .is_some_and(|tz| tz.ident == "Utc")
+    })
+}
+
+/// Adds `#[serde(deserialize_with = ..)]` to every `DateTime<Utc>` and
+/// `Option<DateTime<Utc>>` field of every serde type (with `#[serde(default)]` on the
+/// optional ones, so an absent field stays `None`).
+pub fn datetime_fields(file: &mut syn::File, plain: &str, option: &str) {
+    struct Annotate<'a> {
+        plain: &'a str,
+        option: &'a str,
+        in_serde_type: bool,
+    }
+    fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|a| {
+            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
+        })
+    }
+    impl VisitMut for Annotate<'_> {
+        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
+            let outer = self.in_serde_type;
+            self.in_serde_type = derives_deserialize(&s.attrs);
+            syn::visit_mut::visit_item_struct_mut(self, s);
+            self.in_serde_type = outer;
+        }
+        fn visit_item_enum_mut(&mut self, e: &mut syn::ItemEnum) {
+            let outer = self.in_serde_type;
+            self.in_serde_type = derives_deserialize(&e.attrs);
+            syn::visit_mut::visit_item_enum_mut(self, e);
+            self.in_serde_type = outer;
+        }
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            if !self.in_serde_type {
+                return;
+            }
+            let optional = match last_segment(&field.ty) {
+                _ if is_utc_datetime(&field.ty) => false,
+                Some(seg)
+                    if seg.ident == "Option"
+                        && single_generic(seg).is_some_and(is_utc_datetime) =>
+                {
+                    true
+                }
+                _ => return,
+            };
+            let function = if optional { self.option } else { self.plain };
+            field
+                .attrs
+                .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
+            let has_default = field.attrs.iter().any(|a| {
+                a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default")
+            });
+            if optional && !has_default {
+                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            }
+        }
+    }
+    Annotate {
+        plain,
+        option,
+        in_serde_type: false,
+    }
+    .visit_file_mut(file);
+}
+
+/// Drops `Deserialize` from the derives of the types named in `names` (in any module);
+/// a name that matches no type is an error.
+pub fn drop_derived_deserialize(file: &mut syn::File, names: &[String]) -> Result<(), String> {
+    struct Drop<'a> {
+        names: &'a [String],
+        found: Vec<String>,
+    }
+    impl Drop<'_> {
+        fn strip(&mut self, ident: &syn::Ident, attrs: &mut [syn::Attribute]) {
+            if !self.names.iter().any(|n| ident == n) {
+                return;
+            }
+            for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+                let Ok(paths) = attr.parse_args_with(
+                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+                ) else {
+                    continue;
+                };
+                let kept: Vec<&syn::Path> = paths
+                    .iter()
+                    .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"))
+                    .collect();
+                if kept.len() < paths.len() {
+                    *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+                    self.found.push(ident.to_string());
+                }
+            }
+        }
+    }
+    impl VisitMut for Drop<'_> {
+        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
+            self.strip(&s.ident, &mut s.attrs);
+        }
+        fn visit_item_enum_mut(&mut self, e: &mut syn::ItemEnum) {
+            self.strip(&e.ident, &mut e.attrs);
+        }
+    }
+    let mut visitor = Drop {
+        names,
+        found: Vec::new(),
+    };
+    visitor.visit_file_mut(file);
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|n| !visitor.found.contains(n))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "no generated type derives Deserialize under the name(s) {missing:?} listed for a hand-written Deserialize"
+        ))
+    }
+}
+
 /// Puts `stmt` at the top of `impl Client { fn new(..) }`. Returns whether it was found.
 pub fn prepend_to_client_new(file: &mut syn::File, stmt: syn::Stmt) -> bool {
     for item in &mut file.items {
@@ -430,6 +569,48 @@ mod tests {
 
     fn fields(src: &str) -> syn::File {
         syn::parse_str(src).unwrap()
+    }
+
+    #[test]
+    fn utc_datetime_fields_get_the_given_deserializer() {
+        let mut file = fields(
+            "#[derive(Deserialize)] pub struct P { pub a: ::chrono::DateTime<::chrono::offset::Utc>, pub b: Option<::chrono::DateTime<::chrono::offset::Utc>>, pub c: ::chrono::DateTime<::chrono::FixedOffset>, pub d: String } #[derive(Serialize)] pub struct Q { pub a: ::chrono::DateTime<::chrono::offset::Utc> }",
+        );
+        datetime_fields(&mut file, "crate::t::plain", "crate::t::option");
+        let out = file.to_token_stream().to_string();
+        assert!(
+            out.contains("deserialize_with = \"crate::t::plain\""),
+            "{out}"
+        );
+        assert!(
+            out.contains("deserialize_with = \"crate::t::option\""),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("deserialize_with").count(),
+            2,
+            "only P.a and P.b: {out}"
+        );
+        assert_eq!(out.matches("serde (default)").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn a_hand_written_deserialize_drops_only_that_derive() {
+        let mut file = fields(
+            "mod types { #[derive(::serde::Deserialize, ::serde::Serialize, Clone)] #[serde(untagged)] pub enum R { A(X), B(Y) } #[derive(::serde::Deserialize)] pub struct X {} }",
+        );
+        drop_derived_deserialize(&mut file, &["R".to_string()]).unwrap();
+        let out = file.to_token_stream().to_string();
+        assert!(
+            out.contains("derive (:: serde :: Serialize , Clone)] # [serde (untagged)] pub enum R"),
+            "{out}"
+        );
+        assert!(
+            out.contains("derive (:: serde :: Deserialize)] pub struct X"),
+            "{out}"
+        );
+        let err = drop_derived_deserialize(&mut file, &["Missing".to_string()]).unwrap_err();
+        assert!(err.contains("Missing"), "{err}");
     }
 
     #[test]

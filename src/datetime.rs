@@ -1,0 +1,178 @@
+//! Fast decoding of RFC 3339 timestamps into `DateTime<Utc>`.
+//!
+//! chrono's own `Deserialize` runs its general format parser on every timestamp, which made
+//! the timestamps a page carries cost more than the rest of the page. The generated types'
+//! `DateTime<Utc>` fields use these functions instead (added by the code generator): the
+//! common shape `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` is read directly; anything else
+//! goes to chrono's parser, so exactly the same texts are accepted, with the same result.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use std::fmt;
+
+/// Deserializes a `DateTime<Utc>` from an RFC 3339 string.
+pub fn rfc3339<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    deserializer.deserialize_str(DateTimeVisitor)
+}
+
+/// [`rfc3339`] for an optional field: `null` (or an absent field) is `None`.
+pub fn rfc3339_option<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Ok(Option::<Timestamp>::deserialize(deserializer)?.map(|t| t.0))
+}
+
+struct Timestamp(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        rfc3339(deserializer).map(Timestamp)
+    }
+}
+
+struct DateTimeVisitor;
+
+impl Visitor<'_> for DateTimeVisitor {
+    type Value = DateTime<Utc>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an RFC 3339 date-time string")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<DateTime<Utc>, E> {
+        parse(v).map_err(E::custom)
+    }
+}
+
+/// Parses an RFC 3339 date-time as chrono's `DateTime<Utc>` deserializer does.
+pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Some(t) = fast(text.as_bytes()) {
+        return Ok(t);
+    }
+    text.parse::<DateTime<FixedOffset>>()
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            let shown: String = text.chars().take(64).collect();
+            format!("{shown:?} is not an RFC 3339 date-time: {e}")
+        })
+}
+
+/// The common shape, or `None` for anything else (chrono then decides).
+fn fast(b: &[u8]) -> Option<DateTime<Utc>> {
+    fn num(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    }
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)?;
+    let (hour, minute, second) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    let mut i = 19;
+    let mut nano = 0;
+    if b[i] == b'.' {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nano = num(&b[i + 1..i + 1 + digits])? * 10u32.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let offset = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (num(&[*h1, *h2])?, num(&[*m1, *m2])?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let secs = i64::from(h * 3600 + m * 60);
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    // Leap seconds (`:60`) and the like are left to chrono.
+    let local = date.and_hms_nano_opt(hour, minute, second, nano)?;
+    let utc = local.checked_sub_signed(TimeDelta::seconds(offset))?;
+    Some(utc.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono(text: &str) -> Option<DateTime<Utc>> {
+        serde_json::from_value::<DateTime<Utc>>(serde_json::Value::String(text.into())).ok()
+    }
+
+    #[test]
+    fn every_text_gives_what_chrono_gives() {
+        for text in [
+            "2024-02-29T23:59:59Z",
+            "2024-02-29T23:59:59.5Z",
+            "2024-02-29T23:59:59.123456789Z",
+            "2024-02-29T23:59:59.1234567891Z",
+            "2023-08-10T09:16:04.000+02:00",
+            "2023-08-10T00:16:04-07:30",
+            "2023-08-10T00:16:04-00:00",
+            "2023-08-10t00:16:04z",
+            "2023-08-10 00:16:04Z",
+            "2016-12-31T23:59:60Z",
+            "2023-02-29T00:00:00Z",
+            "2023-13-01T00:00:00Z",
+            "2023-01-01T24:00:00Z",
+            "2023-01-01T00:00:00+24:00",
+            "2023-01-01T00:00:00.Z",
+            "2023-01-01T00:00:00",
+            "2023-01-01",
+            "2023-01-01T00:00:00Zjunk",
+            "２023-01-01T00:00:00Z",
+            "",
+            "0000-01-01T00:00:00+01:00",
+        ] {
+            assert_eq!(parse(text).ok(), chrono(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_takes_the_common_shapes() {
+        assert!(fast(b"2024-02-29T23:59:59Z").is_some());
+        assert!(fast(b"2023-08-10T09:16:04.000+02:00").is_some());
+        assert!(fast(b"2023-08-10 00:16:04Z").is_none(), "chrono decides");
+    }
+
+    #[test]
+    fn fields_decode_and_errors_are_not_panics() {
+        #[derive(Deserialize, Debug)]
+        struct Row {
+            #[serde(deserialize_with = "rfc3339")]
+            at: DateTime<Utc>,
+            #[serde(default, deserialize_with = "rfc3339_option")]
+            until: Option<DateTime<Utc>>,
+        }
+        let row: Row = serde_json::from_str(r#"{"at": "2024-01-02T03:04:05+01:00"}"#).unwrap();
+        assert_eq!(row.at.to_rfc3339(), "2024-01-02T02:04:05+00:00");
+        assert_eq!(row.until, None);
+        let row: Row =
+            serde_json::from_str(r#"{"at": "2024-01-02T03:04:05Z", "until": null}"#).unwrap();
+        assert_eq!(row.until, None);
+        for bad in [
+            r#"{"at": 5}"#,
+            r#"{"at": "yesterday"}"#,
+            r#"{"at": "2024-01-02T03:04:05Z", "until": []}"#,
+        ] {
+            assert!(serde_json::from_str::<Row>(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints one Markdown table of ratios (the README's Performance
+# section shows the latest). Variants of one comparison run interleaved in the same process,
+# so each ratio is measured within one run.
+#
+#   scripts/bench.sh            decode, listing, overlap, memory
+#   scripts/bench.sh --build    also clean, consumer and incremental build times (minutes)
+#
+# BENCH_ROUNDS=N changes the number of rounds of every interleaved comparison.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_build=false
+[[ "${1:-}" == "--build" ]] && with_build=true
+
+cargo bench --features mock --no-run >&2
+cargo build --release --features cli --bin purchases >&2
+
+echo "| benchmark | variant | median | ratio | target |"
+echo "|---|---|---|---|---|"
+cargo bench --features mock --bench decode 2>/dev/null | grep '^|'
+cargo bench --features mock --bench listing 2>/dev/null | grep '^|'
+
+# Memory: peak RSS of `purchases list kit --format jsonl` over 10,000 and 1,000,000
+# purchases from one mock, output discarded.
+bin=target/release/purchases
+log=$(mktemp)
+"$bin" mock --addr 127.0.0.1:0 --count 1000000 >"$log" 2>&1 &
+mock=$!
+trap 'kill $mock 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 600); do
+    grep -q "listening on" "$log" && break
+    sleep 0.5
+done
+base=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)/kit
+peak() { # peak RSS in kB of listing $1 purchases
+    /usr/bin/time -f "%M" env KIT_ACCESS_TOKEN=demo-kit-token \
+        "$bin" list kit --base-url "$base" --format jsonl --limit "$1" 2>&1 >/dev/null | tail -1
+}
+small=$(peak 10000)
+large=$(peak 1000000)
+ratio=$(awk -v a="$large" -v b="$small" 'BEGIN { printf "%.2f", a / b }')
+echo "| memory: purchases list kit --format jsonl | 10,000 purchases | $((small / 1024)) MB peak RSS | 1.00× |  |"
+echo "| memory: purchases list kit --format jsonl | 1,000,000 purchases | $((large / 1024)) MB peak RSS | ${ratio}× | ≤ 1.2× |"
+
+if $with_build; then
+    secs() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }
+    scratch=$(mktemp -d)
+    clean=$(CARGO_TARGET_DIR="$scratch/crate" secs cargo build -q)
+    # A consumer crate with the default features, against an empty one.
+    mkdir -p "$scratch/consumer/src" "$scratch/empty/src"
+    root=$(pwd)
+    for c in consumer empty; do
+        echo 'fn main() {}' >"$scratch/$c/src/main.rs"
+        printf '[package]\nname = "%s"\nversion = "0.0.0"\nedition = "2021"\n[workspace]\n[dependencies]\n' "$c" >"$scratch/$c/Cargo.toml"
+    done
+    echo "purchase-clients = { path = \"$root\" }" >>"$scratch/consumer/Cargo.toml"
+    cp Cargo.lock "$scratch/consumer/"
+    with=$(CARGO_TARGET_DIR="$scratch/t1" secs cargo build -q --manifest-path "$scratch/consumer/Cargo.toml")
+    without=$(CARGO_TARGET_DIR="$scratch/t2" secs cargo build -q --manifest-path "$scratch/empty/Cargo.toml")
+    added=$(awk -v a="$with" -v b="$without" 'BEGIN { printf "%.1f", a - b }')
+    codegen=$(cargo tree -q --manifest-path "$scratch/consumer/Cargo.toml" -e normal --prefix none \
+        | grep -cE '^(progenitor |progenitor-impl|typify|openapiv3|prettyplease|purchase-spec)' || true)
+    cargo build -q
+    touch specs/kit.yaml
+    incremental=$(secs cargo build -q)
+    rm -rf "$scratch"
+    echo "| build (dev profile) | clean build of the crate | ${clean} s |  |  |"
+    echo "| build (dev profile) | added to a consumer crate, default features | ${added} s |  | codegen crates in its runtime graph: ${codegen} |"
+    echo "| build (dev profile) | rebuild after touching specs/kit.yaml | ${incremental} s |  | ≤ 3 s |"
+fi

@@ -275,6 +275,13 @@ fn decimal_shape(ty: &syn::Type) -> Result<Option<DecimalShape>, String> {
     Ok(None)
 }
 
+/// Whether the item derives serde's `Deserialize`.
+fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
+    })
+}
+
 /// Adds `#[serde(deserialize_with = ..)]` to every `Decimal`, `Option<Decimal>` and
 /// `Vec<Decimal>` field of every serde type; any other type holding a `Decimal` is an error.
 pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> Result<(), String> {
@@ -282,11 +289,6 @@ pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> 
         options: &'a GenerateOptions,
         error: Option<String>,
         in_serde_type: bool,
-    }
-    fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
-        attrs.iter().any(|a| {
-            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
-        })
     }
     impl VisitMut for Annotate<'_> {
         fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
@@ -360,11 +362,6 @@ pub fn datetime_fields(file: &mut syn::File, plain: &str, option: &str) {
         plain: &'a str,
         option: &'a str,
         in_serde_type: bool,
-    }
-    fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
-        attrs.iter().any(|a| {
-            a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
-        })
     }
     impl VisitMut for Annotate<'_> {
         fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {

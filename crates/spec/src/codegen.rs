@@ -282,15 +282,13 @@ fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
-/// Adds `#[serde(deserialize_with = ..)]` to every `Decimal`, `Option<Decimal>` and
-/// `Vec<Decimal>` field of every serde type; any other type holding a `Decimal` is an error.
-pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> Result<(), String> {
-    struct Annotate<'a> {
-        options: &'a GenerateOptions,
-        error: Option<String>,
+/// Calls `f` on every field of every type that derives `Deserialize`.
+fn for_each_deserialized_field(file: &mut syn::File, f: impl FnMut(&mut syn::Field)) {
+    struct Walk<F> {
+        f: F,
         in_serde_type: bool,
     }
-    impl VisitMut for Annotate<'_> {
+    impl<F: FnMut(&mut syn::Field)> VisitMut for Walk<F> {
         fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
             let outer = self.in_serde_type;
             self.in_serde_type = derives_deserialize(&s.attrs);
@@ -304,42 +302,57 @@ pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> 
             self.in_serde_type = outer;
         }
         fn visit_field_mut(&mut self, field: &mut syn::Field) {
-            if !self.in_serde_type || self.error.is_some() {
-                return;
-            }
-            let shape = match decimal_shape(&field.ty) {
-                Ok(None) => return,
-                Ok(Some(shape)) => shape,
-                Err(e) => {
-                    self.error = Some(e);
-                    return;
-                }
-            };
-            let function = match shape {
-                DecimalShape::Plain => &self.options.decimal_fn,
-                DecimalShape::Option => &self.options.decimal_option_fn,
-                DecimalShape::Vec => &self.options.decimal_vec_fn,
-            };
-            field
-                .attrs
-                .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
-            // serde reads a missing `Option` field as `None` only without
-            // `deserialize_with`; keep that leniency for optional amounts.
-            let has_default = field.attrs.iter().any(|a| {
-                a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default")
-            });
-            if shape == DecimalShape::Option && !has_default {
-                field.attrs.push(syn::parse_quote!(#[serde(default)]));
+            if self.in_serde_type {
+                (self.f)(field);
             }
         }
     }
-    let mut visitor = Annotate {
-        options,
-        error: None,
+    Walk {
+        f,
         in_serde_type: false,
-    };
-    visitor.visit_file_mut(file);
-    match visitor.error {
+    }
+    .visit_file_mut(file);
+}
+
+/// Gives `field` a `deserialize_with = function`, and `#[serde(default)]` when `optional`:
+/// serde reads a missing `Option` field as `None` only without `deserialize_with`.
+fn deserialize_field_with(field: &mut syn::Field, function: &str, optional: bool) {
+    field
+        .attrs
+        .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
+    let has_default = field
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default"));
+    if optional && !has_default {
+        field.attrs.push(syn::parse_quote!(#[serde(default)]));
+    }
+}
+
+/// Adds `#[serde(deserialize_with = ..)]` to every `Decimal`, `Option<Decimal>` and
+/// `Vec<Decimal>` field of every serde type; any other type holding a `Decimal` is an error.
+pub fn exact_decimal_fields(file: &mut syn::File, options: &GenerateOptions) -> Result<(), String> {
+    let mut error = None;
+    for_each_deserialized_field(file, |field| {
+        if error.is_some() {
+            return;
+        }
+        let shape = match decimal_shape(&field.ty) {
+            Ok(None) => return,
+            Ok(Some(shape)) => shape,
+            Err(e) => {
+                error = Some(e);
+                return;
+            }
+        };
+        let function = match shape {
+            DecimalShape::Plain => &options.decimal_fn,
+            DecimalShape::Option => &options.decimal_option_fn,
+            DecimalShape::Vec => &options.decimal_vec_fn,
+        };
+        deserialize_field_with(field, function, shape == DecimalShape::Option);
+    });
+    match error {
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -358,56 +371,18 @@ fn is_utc_datetime(ty: &syn::Type) -> bool {
 /// `Option<DateTime<Utc>>` field of every serde type (with `#[serde(default)]` on the
 /// optional ones, so an absent field stays `None`).
 pub fn datetime_fields(file: &mut syn::File, plain: &str, option: &str) {
-    struct Annotate<'a> {
-        plain: &'a str,
-        option: &'a str,
-        in_serde_type: bool,
-    }
-    impl VisitMut for Annotate<'_> {
-        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
-            let outer = self.in_serde_type;
-            self.in_serde_type = derives_deserialize(&s.attrs);
-            syn::visit_mut::visit_item_struct_mut(self, s);
-            self.in_serde_type = outer;
-        }
-        fn visit_item_enum_mut(&mut self, e: &mut syn::ItemEnum) {
-            let outer = self.in_serde_type;
-            self.in_serde_type = derives_deserialize(&e.attrs);
-            syn::visit_mut::visit_item_enum_mut(self, e);
-            self.in_serde_type = outer;
-        }
-        fn visit_field_mut(&mut self, field: &mut syn::Field) {
-            if !self.in_serde_type {
-                return;
+    for_each_deserialized_field(file, |field| {
+        let optional = match last_segment(&field.ty) {
+            _ if is_utc_datetime(&field.ty) => false,
+            Some(seg)
+                if seg.ident == "Option" && single_generic(seg).is_some_and(is_utc_datetime) =>
+            {
+                true
             }
-            let optional = match last_segment(&field.ty) {
-                _ if is_utc_datetime(&field.ty) => false,
-                Some(seg)
-                    if seg.ident == "Option"
-                        && single_generic(seg).is_some_and(is_utc_datetime) =>
-                {
-                    true
-                }
-                _ => return,
-            };
-            let function = if optional { self.option } else { self.plain };
-            field
-                .attrs
-                .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
-            let has_default = field.attrs.iter().any(|a| {
-                a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default")
-            });
-            if optional && !has_default {
-                field.attrs.push(syn::parse_quote!(#[serde(default)]));
-            }
-        }
-    }
-    Annotate {
-        plain,
-        option,
-        in_serde_type: false,
-    }
-    .visit_file_mut(file);
+            _ => return,
+        };
+        deserialize_field_with(field, if optional { option } else { plain }, optional);
+    });
 }
 
 /// Drops `Deserialize` from the derives of the types named in `names` (in any module);

@@ -39,7 +39,7 @@ async fn hand_written(http: &reqwest::Client, base: &str, per_page: u32) -> usiz
         if !page.pagination.has_next_page {
             return count;
         }
-        after = Some(page.pagination.end_cursor);
+        after = page.pagination.end_cursor;
     }
 }
 

@@ -79,6 +79,21 @@ impl AnyClient {
         }
     }
 
+    /// Finds every form of this client's credentials in text, to keep them out of what a
+    /// program prints from a server's data.
+    pub fn redactor(&self) -> crate::redact::Redactor {
+        match self {
+            #[cfg(feature = "cocalc")]
+            AnyClient::CoCalc(c) => c.generated().inner.redactor().clone(),
+            #[cfg(feature = "subtotal")]
+            AnyClient::Subtotal(c) => c.generated().inner.redactor().clone(),
+            #[cfg(feature = "togai")]
+            AnyClient::Togai { client, .. } => client.generated().inner.redactor().clone(),
+            #[cfg(feature = "kit")]
+            AnyClient::Kit(c) => c.generated().inner.redactor().clone(),
+        }
+    }
+
     /// The largest page the provider allows, used when no page size is given.
     pub fn max_page_size(&self) -> u32 {
         match self {
@@ -100,28 +115,33 @@ impl AnyClient {
     ) -> crate::paginate::PageStream<'static, crate::Purchase> {
         use futures::{StreamExt, TryStreamExt};
         let size = page_size.unwrap_or_else(|| self.max_page_size());
-        fn convert<T: Into<crate::Purchase>>(page: Vec<T>) -> Vec<crate::Purchase> {
-            page.into_iter().map(Into::into).collect()
+        fn convert<T>(page: Vec<T>) -> Result<Vec<crate::Purchase>, Error>
+        where
+            crate::Purchase: TryFrom<T, Error = Error>,
+        {
+            page.into_iter().map(crate::Purchase::try_from).collect()
         }
         match self {
             #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(c) => c.pages(size).map_ok(convert).boxed(),
+            AnyClient::CoCalc(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
             #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(c) => c.pages(size).map_ok(convert).boxed(),
+            AnyClient::Subtotal(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
             #[cfg(feature = "togai")]
             AnyClient::Togai { client, account_id } => {
                 let account = account_id.clone();
                 client
                     .pages(account_id, size)
-                    .map_ok(move |page| {
-                        page.into_iter()
+                    .and_then(move |page| {
+                        let converted = page
+                            .into_iter()
                             .map(|p| crate::Purchase::from_togai(p, &account))
-                            .collect()
+                            .collect();
+                        async { converted }
                     })
                     .boxed()
             }
             #[cfg(feature = "kit")]
-            AnyClient::Kit(c) => c.pages(size).map_ok(convert).boxed(),
+            AnyClient::Kit(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
         }
     }
 

@@ -45,17 +45,32 @@ impl Visitor<'_> for DateTimeVisitor {
     }
 }
 
-/// Parses an RFC 3339 date-time as chrono's `DateTime<Utc>` deserializer does.
+/// Parses an RFC 3339 date-time as chrono's `DateTime<Utc>` deserializer does, and refuses
+/// one whose UTC form falls outside the years 0000–9999 ([`check_range`]).
 pub fn parse(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Some(t) = fast(text.as_bytes()) {
-        return Ok(t);
+    let shown = || crate::redact::truncate(&crate::redact::escape_controls(text), 64);
+    let time = match fast(text.as_bytes()) {
+        Some(t) => t,
+        None => text
+            .parse::<DateTime<FixedOffset>>()
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| format!("{:?} is not an RFC 3339 date-time: {e}", shown()))?,
+    };
+    check_range(time).map_err(|e| format!("{:?}: {e}", shown()))
+}
+
+/// Refuses a time outside the years 0000–9999: RFC 3339 has four-digit years, so such a
+/// time (`9999-12-31T23:59:59-23:59` is in the year 10000 in UTC) cannot be written back.
+pub fn check_range(time: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    use chrono::Datelike;
+    if (0..=9999).contains(&time.year()) {
+        Ok(time)
+    } else {
+        Err(format!(
+            "in UTC it falls in the year {}, outside the years 0000-9999 RFC 3339 can write",
+            time.year()
+        ))
     }
-    text.parse::<DateTime<FixedOffset>>()
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| {
-            let shown: String = text.chars().take(64).collect();
-            format!("{shown:?} is not an RFC 3339 date-time: {e}")
-        })
 }
 
 /// The common shape, or `None` for anything else (chrono then decides).
@@ -141,8 +156,19 @@ mod tests {
             "",
             "0000-01-01T00:00:00+01:00",
         ] {
-            assert_eq!(parse(text).ok(), chrono(text), "{text:?}");
+            let expected = chrono(text).filter(|t| check_range(*t).is_ok());
+            assert_eq!(parse(text).ok(), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn times_outside_four_digit_years_in_utc_are_refused() {
+        for text in ["9999-12-31T23:59:59-23:59", "0000-01-01T00:00:00+01:00"] {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(text) && err.contains("0000-9999"), "{err}");
+        }
+        assert!(parse("9999-12-31T23:59:59Z").is_ok());
+        assert!(parse("0000-01-01T00:00:00Z").is_ok());
     }
 
     #[test]

@@ -130,6 +130,82 @@ pub enum Error {
         /// What repeated.
         detail: String,
     },
+    /// A listing reached one of its bounds ([`crate::paginate::ListingLimits`]) while the
+    /// server still said there was more. What was listed before it is incomplete.
+    #[error("{provider}: listing stopped before its end: {limit}")]
+    ListingLimit {
+        /// Which provider.
+        provider: Provider,
+        /// Which bound.
+        limit: LimitReached,
+    },
+    /// A page the server sent is inconsistent (a cursor to more but no items field, a
+    /// missing cursor where more is announced).
+    #[error("{provider} {operation}: inconsistent page: {detail}")]
+    InvalidPage {
+        /// Which provider.
+        provider: Provider,
+        /// Which operation.
+        operation: &'static str,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A record decoded but one of its fields holds a value the normalized record cannot
+    /// carry (a time that is not RFC 3339, a year past 9999).
+    #[error("{provider}: purchase {id}: field `{field}`: {reason}")]
+    InvalidRecord {
+        /// Which provider.
+        provider: Provider,
+        /// The purchase's id, as the server sent it (cleaned for display).
+        id: String,
+        /// The field, as the provider names it.
+        field: &'static str,
+        /// What is wrong, with the text received.
+        reason: String,
+    },
+    /// The response body was larger than the client's limit
+    /// ([`crate::ClientOptions::max_body_bytes`]); it was not read further.
+    #[error("{provider} {operation}: the response body is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// Which provider.
+        provider: Provider,
+        /// Which operation.
+        operation: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Which bound of a listing was reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitReached {
+    /// The most pages per listing.
+    Pages(u64),
+    /// The listing's time budget.
+    Time(Duration),
+    /// Empty pages in a row that still said "more".
+    EmptyPages(u32),
+}
+
+impl std::fmt::Display for LimitReached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LimitReached::Pages(n) => write!(
+                f,
+                "the server still announced more after {n} pages (the page limit)"
+            ),
+            LimitReached::Time(d) => write!(
+                f,
+                "the listing took longer than its time budget of {} s",
+                d.as_secs_f64()
+            ),
+            LimitReached::EmptyPages(n) => write!(
+                f,
+                "{n} empty pages in a row each announced more (an endless cursor)"
+            ),
+        }
+    }
 }
 
 impl Error {
@@ -138,67 +214,75 @@ impl Error {
         matches!(
             self,
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. }
-        ) || matches!(self, Error::Api { status, .. } if matches!(status, 502..=504))
+        ) || matches!(self, Error::Api { status, .. } if matches!(status, 500 | 502..=504))
     }
 }
 
-const EXCERPT_CHARS: usize = 200;
-
-/// The first characters of a body, for messages.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
-    out
-}
-
-/// Turns a generated client's error into the crate's, reading an unexpected response's
-/// body when there is one. `typed` wraps the operation's documented error body.
+/// Turns a generated client's error into the crate's. `state` is what the transport saw
+/// (the status received, a failure of its own); `typed` wraps the operation's documented
+/// error body. Every text from the server is cleaned ([`crate::transport::Inner::clean`]).
 pub(crate) async fn from_progenitor<E>(
     inner: &crate::transport::Inner,
     operation: &'static str,
     err: progenitor_client::Error<E>,
     typed: impl FnOnce(E) -> ApiErrorBody,
-) -> Error {
+    state: crate::transport::CallState,
+) -> Error
+where
+    E: serde::Serialize + serde::de::DeserializeOwned,
+{
     use progenitor_client::Error as P;
     let provider = inner.provider;
-    let scrub = |s: String| inner.scrub(&s);
+    if let Some(crate::transport::LocalFailure::BodyTooLarge { limit }) = state.failure {
+        return Error::ResponseTooLarge {
+            provider,
+            operation,
+            limit,
+        };
+    }
     match err {
-        P::InvalidRequest(m) => Error::InvalidArgument(scrub(m)),
+        P::InvalidRequest(m) => Error::InvalidArgument(inner.clean(&m)),
         P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
             transport_error(inner, e)
         }
         P::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
             let retry_after = crate::transport::retry_after(rv.headers());
-            let body = typed(rv.into_inner());
+            let body = match inner.clean_typed(rv.into_inner()) {
+                Ok(body) => typed(body),
+                Err(text) => ApiErrorBody::Other(text),
+            };
             classify_status(inner, operation, status, retry_after, body)
+        }
+        // An error status whose body is not the documented error body is still that error.
+        P::InvalidResponsePayload(bytes, _) if state.status.is_some_and(|s| s >= 300) => {
+            let status = state.status.unwrap_or_default();
+            let body = ApiErrorBody::Other(inner.clean_bytes(&bytes));
+            classify_status(inner, operation, status, None, body)
         }
         P::InvalidResponsePayload(bytes, e) => Error::Decode {
             provider,
             operation,
-            status: 200,
-            reason: scrub(e.to_string()),
-            excerpt: scrub(excerpt(&bytes)),
+            status: state.status.unwrap_or(200),
+            reason: inner.clean(&e.to_string()),
+            excerpt: inner.clean_bytes(&bytes),
         },
         P::UnexpectedResponse(response) => {
             let status = response.status().as_u16();
             let retry_after = crate::transport::retry_after(response.headers());
             let body = response.bytes().await.unwrap_or_default();
-            let body = ApiErrorBody::Other(excerpt(&body));
+            let body = ApiErrorBody::Other(inner.clean_bytes(&body));
             classify_status(inner, operation, status, retry_after, body)
         }
         P::Custom(m) => Error::Transport {
             provider,
-            message: scrub(m),
+            message: inner.clean(&m),
         },
     }
 }
 
 /// A request that did not complete: a timeout, or a transport error without its URL and
-/// with credentials scrubbed.
+/// with credentials redacted.
 pub(crate) fn transport_error(inner: &crate::transport::Inner, e: reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::Timeout {
@@ -207,13 +291,13 @@ pub(crate) fn transport_error(inner: &crate::transport::Inner, e: reqwest::Error
     } else {
         Error::Transport {
             provider: inner.provider,
-            message: inner.scrub(&error_chain(&e.without_url())),
+            message: inner.clean(&error_chain(&e.without_url())),
         }
     }
 }
 
 /// The error for an HTTP error status: refused credentials, rate limiting, or an API error
-/// carrying the provider's body.
+/// carrying the provider's body (already cleaned).
 pub(crate) fn classify_status(
     inner: &crate::transport::Inner,
     operation: &'static str,
@@ -222,12 +306,11 @@ pub(crate) fn classify_status(
     body: ApiErrorBody,
 ) -> Error {
     let provider = inner.provider;
-    let scrub = |s: String| inner.scrub(&s);
     match status {
         401 | 403 => Error::Unauthorized {
             provider,
             status,
-            message: scrub(body.to_string()),
+            message: inner.clean(&body.to_string()),
         },
         429 => Error::RateLimited {
             provider,
@@ -237,10 +320,7 @@ pub(crate) fn classify_status(
             provider,
             operation,
             status,
-            body: match body {
-                ApiErrorBody::Other(s) => ApiErrorBody::Other(scrub(s)),
-                typed => typed,
-            },
+            body,
         },
     }
 }
@@ -253,11 +333,12 @@ pub(crate) fn cocalc_reply(
     e: crate::cocalc::types::ErrorResponse,
 ) -> Error {
     let lower = e.error.to_ascii_lowercase();
+    let message = inner.clean(&e.error);
     if lower.contains("signed in") || lower.contains("api key") {
         Error::Unauthorized {
             provider: Provider::CoCalc,
             status: 200,
-            message: inner.scrub(&e.error),
+            message,
         }
     } else if lower.contains("too many requests") {
         Error::RateLimited {
@@ -269,7 +350,7 @@ pub(crate) fn cocalc_reply(
             provider: Provider::CoCalc,
             operation: "get_purchases",
             status: 200,
-            body: ApiErrorBody::CoCalc(e),
+            body: ApiErrorBody::CoCalc(crate::cocalc::types::ErrorResponse { error: message }),
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod mock;
 mod options;
 pub mod paginate;
 mod purchase;
+pub mod redact;
 mod secret;
 #[cfg(any(feature = "conform", feature = "mock"))]
 pub mod specs;
@@ -61,8 +62,9 @@ pub mod kit;
     feature = "kit"
 ))]
 pub use any::AnyClient;
-pub use error::{ApiErrorBody, Error};
+pub use error::{ApiErrorBody, Error, LimitReached};
 pub use options::ClientOptions;
+pub use paginate::ListingLimits;
 pub use purchase::{Provider, Purchase, Record};
 pub use secret::Secret;
 pub use transport::RetryConfig;

@@ -4,14 +4,31 @@ use crate::transport::RetryConfig;
 use crate::{Error, Provider};
 use std::time::Duration;
 
-/// How a client connects: base URL, timeouts, retries, user agent.
+/// How a client connects: base URL, timeouts, retries, the bounds of a listing, user agent.
+///
+/// The defaults bound everything a server controls:
+///
+/// | what | default | set with |
+/// |---|---|---|
+/// | connecting | 10 s | [`ClientOptions::connect_timeout`] |
+/// | silence while reading a response (a stalled body) | 10 s | [`ClientOptions::read_timeout`] |
+/// | one request, from connecting to the end of its body | 30 s | [`ClientOptions::timeout`] |
+/// | retries of transient failures | 4 attempts within 60 s; a timeout retried once | [`ClientOptions::retry`] |
+/// | a response body | 64 MiB | [`ClientOptions::max_body_bytes`] |
+/// | a listing | 10,000 pages, 1 hour, 3 empty pages in a row that say "more" | [`ClientOptions::listing_limits`] |
+///
+/// So a server that stalls ends a request within about 20 s (two silent 10 s reads), and a
+/// server that never stops paging ends a listing with an error naming the bound reached.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     base_url: Option<String>,
     connect_timeout: Duration,
+    read_timeout: Duration,
     timeout: Duration,
     retry: RetryConfig,
     prefetch: usize,
+    limits: crate::paginate::ListingLimits,
+    max_body_bytes: usize,
     allow_insecure_http: bool,
     user_agent: String,
 }
@@ -21,9 +38,12 @@ impl Default for ClientOptions {
         ClientOptions {
             base_url: None,
             connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             retry: RetryConfig::standard(),
             prefetch: crate::paginate::DEFAULT_PREFETCH,
+            limits: crate::paginate::ListingLimits::default(),
+            max_body_bytes: crate::transport::DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
         }
@@ -46,6 +66,26 @@ impl ClientOptions {
     /// How long one request may take, from connecting to the end of the body.
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = d;
+        self
+    }
+
+    /// How long a response may stay silent (no byte of headers or body) before the
+    /// request is abandoned as stalled.
+    pub fn read_timeout(mut self, d: Duration) -> Self {
+        self.read_timeout = d;
+        self
+    }
+
+    /// When a listing gives up on a server that never says it is done.
+    pub fn listing_limits(mut self, limits: crate::paginate::ListingLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The largest response body read (default 64 MiB); a larger one fails the request
+    /// with [`Error::ResponseTooLarge`] without being read further.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
         self
     }
 
@@ -126,6 +166,9 @@ impl ClientOptions {
         let base = self.resolve_base_url(provider)?;
         let mut inner = crate::transport::Inner::new(provider, auth, self.retry.clone());
         inner.prefetch = self.prefetch;
+        inner.limits = self.limits;
+        inner.max_body_bytes = self.max_body_bytes;
+        inner.origin = reqwest::Url::parse(&base).ok().map(|u| u.origin());
         Ok((base, self.http_client()?, inner))
     }
 
@@ -133,7 +176,10 @@ impl ClientOptions {
         crate::tls::install_crypto_provider();
         reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
             .timeout(self.timeout)
+            // Redirects are followed by the transport, which drops credentials off-origin.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(&self.user_agent)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))

@@ -12,10 +12,12 @@
 //! stream cancels the request in flight. Prefetching runs the requests in a task on the
 //! current Tokio runtime.
 
+pub use crate::error::LimitReached;
 use crate::{Error, Purchase};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::collections::HashSet;
 use std::future::Future;
+use std::time::Duration;
 
 /// A stream of pages.
 pub type PageStream<'a, T> = BoxStream<'a, Result<Vec<T>, Error>>;
@@ -32,12 +34,76 @@ pub(crate) struct Fetched<T, C> {
 /// How many pages a listing fetches ahead of its consumer unless told otherwise.
 pub const DEFAULT_PREFETCH: usize = 1;
 
+/// When a listing gives up on a server that never says it is done.
+///
+/// A server that answers every page with a fresh cursor, or with empty pages that still
+/// say "more", would otherwise keep a listing going forever. Each bound ends the listing
+/// with [`Error::ListingLimit`] naming the provider and the bound; none of them ever ends a
+/// listing quietly, as if it were complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingLimits {
+    max_pages: u64,
+    max_time: Duration,
+    max_empty_pages: u32,
+}
+
+impl Default for ListingLimits {
+    /// 10,000 pages (10 million Kit purchases at 1000 a page, half a million Subtotal ones
+    /// at 50), one hour, and three empty pages in a row that still say "more".
+    fn default() -> Self {
+        ListingLimits {
+            max_pages: 10_000,
+            max_time: Duration::from_secs(3600),
+            max_empty_pages: 3,
+        }
+    }
+}
+
+impl ListingLimits {
+    /// At most `n` pages (requests for pages) per listing; a server that still says
+    /// "more" after them is an error.
+    pub fn with_max_pages(mut self, n: u64) -> Self {
+        self.max_pages = n.max(1);
+        self
+    }
+
+    /// At most this long from the first request of a listing to its end, including the
+    /// time the consumer takes; a request still running then is cancelled.
+    pub fn with_max_time(mut self, d: Duration) -> Self {
+        self.max_time = d;
+        self
+    }
+
+    /// At most `n` empty pages in a row that still carry a cursor to a next page.
+    pub fn with_max_empty_pages(mut self, n: u32) -> Self {
+        self.max_empty_pages = n;
+        self
+    }
+
+    /// The most pages per listing.
+    pub fn max_pages(&self) -> u64 {
+        self.max_pages
+    }
+
+    /// The longest a listing may take.
+    pub fn max_time(&self) -> Duration {
+        self.max_time
+    }
+
+    /// The most empty pages in a row that still say "more".
+    pub fn max_empty_pages(&self) -> u32 {
+        self.max_empty_pages
+    }
+}
+
 /// Follows `fetch` from `first` until it reports no next cursor, keeping up to `prefetch`
-/// pages fetched ahead of the consumer. A cursor seen before is an error rather than a loop.
+/// pages fetched ahead of the consumer, within `limits`. A cursor seen before is an error
+/// rather than a loop.
 pub(crate) fn pages<T, C, F, Fut>(
     provider: crate::Provider,
     first: C,
     prefetch: usize,
+    limits: ListingLimits,
     fetch: F,
 ) -> PageStream<'static, T>
 where
@@ -46,26 +112,49 @@ where
     F: FnMut(C) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Fetched<T, C>, Error>> + Send + 'static,
 {
-    ahead(in_turn(provider, first, fetch), prefetch)
+    ahead(in_turn(provider, first, limits, fetch), prefetch)
+}
+
+/// Where a listing is: the next cursor, the cursors seen, and what counts toward its limits.
+struct Progress<C> {
+    cursor: Option<C>,
+    seen: HashSet<C>,
+    pages: u64,
+    empty_run: u32,
+    deadline: Option<tokio::time::Instant>,
 }
 
 /// The pages fetched strictly in turn: the next request starts when the consumer asks.
-fn in_turn<'a, T, C, F, Fut>(provider: crate::Provider, first: C, mut fetch: F) -> PageStream<'a, T>
+fn in_turn<'a, T, C, F, Fut>(
+    provider: crate::Provider,
+    first: C,
+    limits: ListingLimits,
+    mut fetch: F,
+) -> PageStream<'a, T>
 where
     T: Send + 'a,
     C: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + 'a,
     F: FnMut(C) -> Fut + Send + 'a,
     Fut: Future<Output = Result<Fetched<T, C>, Error>> + Send + 'a,
 {
-    let state = (Some(first), HashSet::new());
-    stream::try_unfold(state, move |(cursor, mut seen)| {
-        let next_page = cursor.map(|c| {
-            let new = seen.insert(c.clone());
-            (c, new)
+    let start = Progress {
+        cursor: Some(first),
+        seen: HashSet::new(),
+        pages: 0,
+        empty_run: 0,
+        deadline: None,
+    };
+    let limit = move |reached| Error::ListingLimit {
+        provider,
+        limit: reached,
+    };
+    stream::try_unfold(start, move |mut progress| {
+        let step = progress.cursor.take().map(|c| {
+            let new = progress.seen.insert(c.clone());
+            (c.clone(), new, fetch(c))
         });
-        let fut = next_page.map(|(c, new)| (c.clone(), new, fetch(c)));
         async move {
-            let Some((cursor, new, fut)) = fut else {
+            let Some((cursor, new, fut)) = step else {
                 return Ok(None);
             };
             if !new {
@@ -74,8 +163,26 @@ where
                     detail: format!("the server sent cursor {cursor:?} again"),
                 });
             }
-            let page = fut.await?;
-            Ok(Some((page.items, (page.next, seen))))
+            if progress.pages >= limits.max_pages {
+                return Err(limit(LimitReached::Pages(limits.max_pages)));
+            }
+            let deadline = *progress
+                .deadline
+                .get_or_insert_with(|| tokio::time::Instant::now() + limits.max_time);
+            let page = tokio::time::timeout_at(deadline, fut)
+                .await
+                .map_err(|_| limit(LimitReached::Time(limits.max_time)))??;
+            progress.pages += 1;
+            if page.items.is_empty() && page.next.is_some() {
+                progress.empty_run += 1;
+                if progress.empty_run > limits.max_empty_pages {
+                    return Err(limit(LimitReached::EmptyPages(progress.empty_run)));
+                }
+            } else {
+                progress.empty_run = 0;
+            }
+            progress.cursor = page.next;
+            Ok(Some((page.items, progress)))
         }
     })
     .boxed()
@@ -168,18 +275,24 @@ mod tests {
         fail_at: Option<u32>,
         depth: usize,
     ) -> PageStream<'static, u32> {
-        pages(crate::Provider::Kit, 0u32, depth, move |c| {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if Some(c) == fail_at {
-                    return Err(Error::InvalidArgument(format!("page {c}")));
+        pages(
+            crate::Provider::Kit,
+            0u32,
+            depth,
+            ListingLimits::default(),
+            move |c| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if Some(c) == fail_at {
+                        return Err(Error::InvalidArgument(format!("page {c}")));
+                    }
+                    Ok(Fetched {
+                        items: vec![c * 10, c * 10 + 1],
+                        next: (c < last).then_some(c + 1),
+                    })
                 }
-                Ok(Fetched {
-                    items: vec![c * 10, c * 10 + 1],
-                    next: (c < last).then_some(c + 1),
-                })
-            }
-        })
+            },
+        )
     }
 
     async fn settle_at(calls: &AtomicUsize, n: usize) {
@@ -255,15 +368,21 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "fetch blew up")]
     async fn a_panic_in_the_task_reaches_the_consumer() {
-        let s = pages(crate::Provider::Kit, 0u32, 1, |_| async {
-            if true {
-                panic!("fetch blew up");
-            }
-            Ok(Fetched::<u32, u32> {
-                items: vec![],
-                next: None,
-            })
-        });
+        let s = pages(
+            crate::Provider::Kit,
+            0u32,
+            1,
+            ListingLimits::default(),
+            |_| async {
+                if true {
+                    panic!("fetch blew up");
+                }
+                Ok(Fetched::<u32, u32> {
+                    items: vec![],
+                    next: None,
+                })
+            },
+        );
         let _ = s.collect::<Vec<_>>().await;
     }
 }

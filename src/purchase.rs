@@ -90,7 +90,9 @@ pub struct Purchase {
     pub provider: Provider,
     /// The provider's id for it.
     pub id: String,
-    /// When it was made, if the provider says in a form that parses as a timestamp.
+    /// When it was made. Every provider sends a time; one that does not parse as RFC 3339
+    /// (or falls outside the years 0000–9999 in UTC) fails the record with
+    /// [`crate::Error::InvalidRecord`] rather than leaving this empty.
     pub time: Option<DateTime<Utc>>,
     /// What it cost, exactly (`null` while a CoCalc purchase is still running).
     #[schemars(with = "Option<String>")]
@@ -128,20 +130,49 @@ pub enum Record {
     Kit(Box<crate::kit::types::Purchase>),
 }
 
-#[cfg(any(feature = "subtotal", feature = "kit"))]
-pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+/// A provider's time as the record's: parsed as RFC 3339 (Subtotal and Kit send text),
+/// and within the years 0000–9999 once in UTC, so that it can be written back as RFC 3339.
+/// Anything else is an [`crate::Error::InvalidRecord`] naming the field and the text.
+#[cfg_attr(not(any(feature = "subtotal", feature = "kit")), allow(dead_code))]
+fn record_time(
+    provider: Provider,
+    id: &str,
+    field: &'static str,
+    text: &str,
+) -> Result<DateTime<Utc>, crate::Error> {
+    crate::datetime::parse(text).map_err(|reason| invalid(provider, id, field, reason))
+}
+
+/// [`record_time`] for a time already decoded.
+#[cfg_attr(not(any(feature = "cocalc", feature = "togai")), allow(dead_code))]
+fn checked_time(
+    provider: Provider,
+    id: &str,
+    field: &'static str,
+    time: DateTime<Utc>,
+) -> Result<DateTime<Utc>, crate::Error> {
+    crate::datetime::check_range(time).map_err(|reason| invalid(provider, id, field, reason))
+}
+
+fn invalid(provider: Provider, id: &str, field: &'static str, reason: String) -> crate::Error {
+    crate::Error::InvalidRecord {
+        provider,
+        id: crate::redact::truncate(&crate::redact::escape_controls(id), 64),
+        field,
+        reason,
+    }
 }
 
 #[cfg(feature = "cocalc")]
-impl From<crate::cocalc::types::Purchase> for Purchase {
-    fn from(p: crate::cocalc::types::Purchase) -> Self {
-        Purchase {
+impl TryFrom<crate::cocalc::types::Purchase> for Purchase {
+    type Error = crate::Error;
+
+    fn try_from(p: crate::cocalc::types::Purchase) -> Result<Self, crate::Error> {
+        let id = p.id.to_string();
+        Ok(Purchase {
             provider: Provider::CoCalc,
-            id: p.id.to_string(),
-            time: Some(p.time),
+            time: Some(checked_time(Provider::CoCalc, &id, "time", p.time)?),
+            id,
             total: p.cost,
             currency: Some("USD".into()),
             status: p
@@ -149,23 +180,30 @@ impl From<crate::cocalc::types::Purchase> for Purchase {
                 .map(|pending| if pending { "pending" } else { "done" }.to_string()),
             customer: p.project_id.map(|id| id.to_string()),
             record: Record::CoCalc(Box::new(p)),
-        }
+        })
     }
 }
 
 #[cfg(feature = "subtotal")]
-impl From<crate::subtotal::types::PurchaseSummary> for Purchase {
-    fn from(p: crate::subtotal::types::PurchaseSummary) -> Self {
-        Purchase {
+impl TryFrom<crate::subtotal::types::PurchaseSummary> for Purchase {
+    type Error = crate::Error;
+
+    fn try_from(p: crate::subtotal::types::PurchaseSummary) -> Result<Self, crate::Error> {
+        Ok(Purchase {
             provider: Provider::Subtotal,
             id: p.purchase_id.clone(),
-            time: parse_time(&p.date),
+            time: Some(record_time(
+                Provider::Subtotal,
+                &p.purchase_id,
+                "date",
+                &p.date,
+            )?),
             total: Some(p.total),
             currency: None,
             status: None,
             customer: None,
             record: Record::Subtotal(Box::new(p)),
-        }
+        })
     }
 }
 
@@ -173,49 +211,72 @@ impl From<crate::subtotal::types::PurchaseSummary> for Purchase {
 impl Purchase {
     /// A Togai list item, whose account is the one the listing was asked for (the items
     /// carry no `accountId`).
-    pub fn from_togai(p: crate::togai::types::PurchaseListItem, account_id: &str) -> Self {
-        Purchase {
+    pub fn from_togai(
+        p: crate::togai::types::PurchaseListItem,
+        account_id: &str,
+    ) -> Result<Self, crate::Error> {
+        Ok(Purchase {
             provider: Provider::Togai,
             id: p.id.clone(),
-            time: Some(p.created_at),
+            time: Some(checked_time(
+                Provider::Togai,
+                &p.id,
+                "createdAt",
+                p.created_at,
+            )?),
             total: p.price,
             currency: p.invoice_currency.clone(),
             status: Some(p.status.to_string()),
             customer: Some(account_id.to_string()),
             record: Record::Togai(Box::new(p)),
-        }
+        })
     }
 }
 
 #[cfg(feature = "togai")]
-impl From<crate::togai::types::Purchase> for Purchase {
+impl TryFrom<crate::togai::types::Purchase> for Purchase {
+    type Error = crate::Error;
+
     /// A Togai purchase fetched by id (which, unlike list items, names its account).
-    fn from(p: crate::togai::types::Purchase) -> Self {
-        Purchase {
+    fn try_from(p: crate::togai::types::Purchase) -> Result<Self, crate::Error> {
+        Ok(Purchase {
             provider: Provider::Togai,
             id: p.id.clone(),
-            time: Some(p.created_at),
+            time: Some(checked_time(
+                Provider::Togai,
+                &p.id,
+                "createdAt",
+                p.created_at,
+            )?),
             total: p.price,
             currency: p.invoice_currency.clone(),
             status: p.status.map(|s| s.to_string()),
             customer: Some(p.account_id.to_string()),
             record: Record::TogaiPurchase(Box::new(p)),
-        }
+        })
     }
 }
 
 #[cfg(feature = "kit")]
-impl From<crate::kit::types::Purchase> for Purchase {
-    fn from(p: crate::kit::types::Purchase) -> Self {
-        Purchase {
+impl TryFrom<crate::kit::types::Purchase> for Purchase {
+    type Error = crate::Error;
+
+    fn try_from(p: crate::kit::types::Purchase) -> Result<Self, crate::Error> {
+        let id = p.id.to_string();
+        Ok(Purchase {
             provider: Provider::Kit,
-            id: p.id.to_string(),
-            time: parse_time(&p.transaction_time),
+            time: Some(record_time(
+                Provider::Kit,
+                &id,
+                "transaction_time",
+                &p.transaction_time,
+            )?),
+            id,
             total: Some(p.total),
             currency: Some(p.currency.clone()),
             status: Some(p.status.clone()),
             customer: Some(p.email_address.clone()),
             record: Record::Kit(Box::new(p)),
-        }
+        })
     }
 }

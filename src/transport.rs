@@ -1,11 +1,14 @@
-//! What every request goes through: authentication and retries.
+//! What every request goes through: authentication, redirects, bounded bodies and retries.
 //!
 //! The generated clients carry an [`Inner`] value and call the crate's
 //! `progenitor_client::ClientHooks` implementation for each request: `pre` adds the
-//! provider's credentials, `exec` sends the request and retries transient failures with
-//! exponential backoff and jitter (backon), honouring `Retry-After` and CoCalc's
-//! "try again in N seconds". Nothing here is per-operation, so no generated method is wrapped.
+//! provider's credentials (only for the configured origin), `exec` sends the request,
+//! follows redirects (without credentials once one leaves the origin), reads the body
+//! within a size limit and retries transient failures with exponential backoff and jitter
+//! (backon), honouring `Retry-After` and CoCalc's "try again in N seconds". Nothing here is
+//! per-operation, so no generated method is wrapped.
 
+use crate::redact::Redactor;
 use crate::secret::Secret;
 use crate::Provider;
 use backon::{ExponentialBuilder, Retryable};
@@ -14,8 +17,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// How (and whether) transient failures are retried.
 ///
-/// Transient: connection errors, timeouts, HTTP 429, 502, 503, 504, and CoCalc's throttle
-/// reply. The wait before a retry is the server's `Retry-After` (seconds or HTTP date) or
+/// Transient: connection errors, timeouts, a body cut off mid-way, HTTP 429, 500, 502, 503,
+/// 504, and CoCalc's throttle reply (every operation of the four APIs is a read, CoCalc's
+/// `POST get-purchases` included, so a retry cannot do anything twice). A timeout is retried
+/// once: a server that stalls twice in a row is not waited on a third time. The wait before a retry is the server's `Retry-After` (seconds or HTTP date) or
 /// CoCalc's stated delay when given, else exponential backoff with jitter. Retrying stops
 /// after `max_attempts` attempts, or when the next wait would end past `max_elapsed` from
 /// the first attempt; the last answer is then returned as an error.
@@ -97,6 +102,8 @@ pub(crate) enum Auth {
 }
 
 impl Auth {
+    /// Adds the credential headers, each marked sensitive (so that a redirect off the
+    /// origin drops them, and `Debug` of the request hides them).
     fn apply(&self, request: &mut reqwest::Request) {
         let headers = request.headers_mut();
         let sensitive = |v: String| {
@@ -128,7 +135,7 @@ impl Auth {
         }
     }
 
-    /// The secrets, to scrub them from anything shown to a user.
+    /// The secrets, to redact them from anything shown to a user.
     pub(crate) fn secrets(&self) -> Vec<&str> {
         match self {
             Auth::BasicKey(s) | Auth::Bearer(s) => vec![s.expose()],
@@ -137,8 +144,11 @@ impl Auth {
     }
 }
 
-/// The state every generated client carries: which provider, its credentials, and the
-/// retry policy.
+/// How long server texts shown in errors may be, in characters.
+pub(crate) const EXCERPT_CHARS: usize = 200;
+
+/// The state every generated client carries: which provider, its credentials, the retry
+/// policy and the bounds of a listing.
 #[derive(Clone, Debug)]
 pub struct Inner {
     pub(crate) provider: Provider,
@@ -146,42 +156,162 @@ pub struct Inner {
     pub(crate) retry: RetryConfig,
     /// Pages a listing fetches ahead of its consumer.
     pub(crate) prefetch: usize,
+    /// When a listing gives up.
+    pub(crate) limits: crate::paginate::ListingLimits,
+    /// The largest response body read.
+    pub(crate) max_body_bytes: usize,
+    /// The origin credentials may be sent to (the base URL's).
+    pub(crate) origin: Option<url::Origin>,
+    redactor: Redactor,
 }
 
 impl Inner {
     pub(crate) fn new(provider: Provider, auth: Auth, retry: RetryConfig) -> Self {
+        let redactor = Redactor::new(auth.secrets());
         Inner {
             provider,
             auth,
             retry,
             prefetch: crate::paginate::DEFAULT_PREFETCH,
+            limits: crate::paginate::ListingLimits::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            origin: None,
+            redactor,
         }
     }
 
-    /// Replaces every credential in `text` with a redaction.
-    pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in self.auth.secrets() {
-            if secret.len() >= 4 {
-                out = out.replace(secret, "***");
+    /// `text` from a server made safe to show: every form of every credential redacted,
+    /// control characters escaped, then cut to [`EXCERPT_CHARS`].
+    pub(crate) fn clean(&self, text: &str) -> String {
+        self.redactor.clean(text, EXCERPT_CHARS)
+    }
+
+    /// Finds every form of this client's credentials in text (see [`Redactor`]).
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// [`Inner::clean`] for a body that may not be UTF-8.
+    pub(crate) fn clean_bytes(&self, body: &[u8]) -> String {
+        self.clean(&String::from_utf8_lossy(body))
+    }
+
+    /// A typed error body with every string in it cleaned like [`Inner::clean`] (longer
+    /// strings allowed), or, if it no longer fits its type, its cleaned JSON text.
+    pub(crate) fn clean_typed<T>(&self, body: T) -> Result<T, String>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        const FIELD_CHARS: usize = 1000;
+        fn walk(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
+            match v {
+                serde_json::Value::String(s) => f(s),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(|c| walk(c, f)),
+                serde_json::Value::Object(o) => o.values_mut().for_each(|c| walk(c, f)),
+                _ => {}
             }
         }
-        out
+        let Ok(mut value) = serde_json::to_value(&body) else {
+            return Err(String::new());
+        };
+        let mut changed = false;
+        walk(&mut value, &mut |s| {
+            let cleaned = self.redactor.clean(s, FIELD_CHARS);
+            if cleaned != *s {
+                *s = cleaned;
+                changed = true;
+            }
+        });
+        if !changed {
+            return Ok(body);
+        }
+        serde_json::from_value(value.clone()).map_err(|_| self.clean(&value.to_string()))
     }
 }
 
-/// Adds the credentials to a request (the `pre` hook).
+/// The largest response body a client reads unless told otherwise: 64 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
+
+/// What happened to one call of an operation, for the error that reports it: the status
+/// received (when one was) and failures found here rather than by reqwest.
+#[derive(Debug, Default)]
+pub(crate) struct CallState {
+    pub status: Option<u16>,
+    pub failure: Option<LocalFailure>,
+}
+
+/// A failure the transport found itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LocalFailure {
+    /// The body was larger than the limit.
+    BodyTooLarge { limit: usize },
+}
+
+tokio::task_local! {
+    /// The call being made on this task, if it was made through [`call`].
+    static CALL: std::cell::RefCell<CallState>;
+}
+
+fn record(f: impl FnOnce(&mut CallState)) {
+    let _ = CALL.try_with(|s| f(&mut s.borrow_mut()));
+}
+
+/// Runs one generated operation call, mapping its failure to the crate's [`crate::Error`]
+/// with the status actually received; `typed` wraps the operation's documented error body.
+pub(crate) async fn call<T, E, Fut>(
+    inner: &Inner,
+    operation: &'static str,
+    typed: impl FnOnce(E) -> crate::ApiErrorBody,
+    fut: Fut,
+) -> Result<T, crate::Error>
+where
+    Fut: std::future::Future<
+        Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
+    >,
+    E: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let (result, state) = CALL
+        .scope(std::cell::RefCell::new(CallState::default()), async move {
+            let result = fut.await;
+            (result, CALL.with(|s| s.take()))
+        })
+        .await;
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(e) => Err(crate::error::from_progenitor(inner, operation, e, typed, state).await),
+    }
+}
+
+/// Adds the credentials to a request (the `pre` hook), only if it goes to the origin of
+/// the configured base URL.
 pub(crate) fn authenticate(inner: &Inner, request: &mut reqwest::Request) {
-    inner.auth.apply(request);
+    if inner
+        .origin
+        .as_ref()
+        .is_none_or(|o| *o == request.url().origin())
+    {
+        inner.auth.apply(request);
+    }
 }
 
-/// A failed attempt worth retrying, and what it ended with.
-struct Transient {
-    outcome: reqwest::Result<reqwest::Response>,
-    wait: Option<Duration>,
+/// How one attempt ended.
+enum Attempt {
+    /// Final: a response (its body read) or an error not worth retrying.
+    Done(reqwest::Result<reqwest::Response>),
+    /// Worth retrying after `wait` (or the backoff's own wait).
+    Transient {
+        outcome: reqwest::Result<reqwest::Response>,
+        wait: Option<Duration>,
+        timed_out: bool,
+    },
 }
 
-/// Sends `request`, retrying transient failures per `inner.retry` (the `exec` hook).
+/// The most redirects followed for one request.
+const MAX_REDIRECTS: usize = 5;
+
+/// Sends `request` (the `exec` hook): follows redirects (dropping every credential when
+/// one leaves the origin), reads the whole body within `inner.max_body_bytes`, and retries
+/// transient failures per `inner.retry`. The response returned holds its body in memory.
 pub(crate) async fn execute(
     client: &reqwest::Client,
     inner: &Inner,
@@ -189,15 +319,8 @@ pub(crate) async fn execute(
 ) -> reqwest::Result<reqwest::Response> {
     // A request whose body cannot be replayed gets one attempt.
     if request.try_clone().is_none() || inner.retry.max_attempts <= 1 {
-        let outcome = client.execute(request).await;
-        return match outcome {
-            Ok(response) if inner.provider == Provider::CoCalc => {
-                match classify_cocalc(response).await {
-                    Ok(response) => Ok(response),
-                    Err(t) => t.outcome,
-                }
-            }
-            other => other,
+        return match attempt(client, inner, request).await {
+            Attempt::Done(outcome) | Attempt::Transient { outcome, .. } => outcome,
         };
     }
     let retry = &inner.retry;
@@ -207,75 +330,197 @@ pub(crate) async fn execute(
         .with_min_delay(retry.initial_backoff)
         .with_max_delay(retry.max_backoff)
         .with_max_times(retry.max_attempts as usize - 1);
-    let attempt = || async {
+    let timeouts = std::sync::atomic::AtomicU32::new(0);
+    let one = || async {
         let request = request.try_clone().expect("checked above");
-        match client.execute(request).await {
-            Err(e) if e.is_connect() || e.is_timeout() => Err(Transient {
-                outcome: Err(e),
-                wait: None,
-            }),
-            Err(e) => Ok(Err(e)),
-            Ok(response) => match response.status().as_u16() {
-                429 | 502 | 503 | 504 => {
-                    let wait = retry_after(response.headers());
-                    Err(Transient {
-                        outcome: Ok(response),
-                        wait,
-                    })
-                }
-                _ if inner.provider == Provider::CoCalc => classify_cocalc(response).await.map(Ok),
-                _ => Ok(Ok(response)),
-            },
+        match attempt(client, inner, request).await {
+            Attempt::Done(outcome) => Ok(outcome),
+            // A server that stalls twice will likely stall again: one timeout is retried.
+            Attempt::Transient {
+                outcome,
+                timed_out: true,
+                ..
+            } if timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1 => Ok(outcome),
+            Attempt::Transient { outcome, wait, .. } => Err((outcome, wait)),
         }
     };
-    let result = attempt
+    let result = one
         .retry(backoff)
         .sleep(tokio::time::sleep)
-        .adjust(|t: &Transient, backoff_wait| {
+        .adjust(|(_, server_wait): &(_, Option<Duration>), backoff_wait| {
             // No wait from the backoff means the attempts are used up.
-            let wait = backoff_wait.map(|b| t.wait.unwrap_or(b))?;
+            let wait = backoff_wait.map(|b| server_wait.unwrap_or(b))?;
             (start.elapsed() + wait <= retry.max_elapsed).then_some(wait)
         })
         .await;
     match result {
         Ok(outcome) => outcome,
-        Err(last) => last.outcome,
+        Err((outcome, _)) => outcome,
     }
 }
 
-/// CoCalc answers errors, throttling included, with HTTP 200 and `{"error": "..."}`; a
-/// throttle reply is transient. The body is read and the response rebuilt around it.
-async fn classify_cocalc(response: reqwest::Response) -> Result<reqwest::Response, Transient> {
-    if response.status() != reqwest::StatusCode::OK {
-        return Ok(response);
-    }
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = match response.bytes().await {
-        Ok(b) => b,
+/// One attempt: send (following redirects), read the body, classify.
+async fn attempt(client: &reqwest::Client, inner: &Inner, request: reqwest::Request) -> Attempt {
+    let transient = |outcome, wait, timed_out| Attempt::Transient {
+        outcome,
+        wait,
+        timed_out,
+    };
+    let response = match send(client, request).await {
+        Ok(r) => r,
+        Err(e) if e.is_timeout() => return transient(Err(e), None, true),
+        Err(e) if e.is_connect() => return transient(Err(e), None, false),
+        Err(e) => return Attempt::Done(Err(e)),
+    };
+    let status = response.status().as_u16();
+    record(|s| s.status = Some(status));
+    let response = match read_body(response, inner.max_body_bytes).await {
+        Ok(r) => r,
+        // A body cut off or stalled mid-way is worth another try.
         Err(e) => {
-            return Err(Transient {
-                outcome: Err(e),
-                wait: None,
-            })
+            let timed_out = e.is_timeout();
+            return transient(Err(e), None, timed_out);
         }
     };
-    let wait = cocalc_throttle_wait(&body);
+    match status {
+        429 | 500 | 502 | 503 | 504 => {
+            let wait = retry_after(response.headers());
+            transient(Ok(response), wait, false)
+        }
+        200 if inner.provider == Provider::CoCalc => {
+            match response_body(&response).and_then(cocalc_throttle_wait) {
+                Some(wait) => transient(Ok(response), wait, false),
+                None => Attempt::Done(Ok(response)),
+            }
+        }
+        _ => Attempt::Done(Ok(response)),
+    }
+}
+
+/// Sends `request`, following up to [`MAX_REDIRECTS`] redirects. A redirect to another
+/// origin is followed without any credential header: reqwest itself would keep custom ones
+/// such as `x-api-key`.
+async fn send(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+) -> reqwest::Result<reqwest::Response> {
+    let origin = request.url().origin();
+    let mut request = request;
+    for _ in 0..MAX_REDIRECTS {
+        let retry = request.try_clone();
+        let response = client.execute(request).await?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| response.url().join(l).ok());
+        let (Some(mut next), Some(location), true) =
+            (retry, location, response.status().is_redirection())
+        else {
+            return Ok(response);
+        };
+        let status = response.status().as_u16();
+        if status == 303 || (matches!(status, 301 | 302) && next.method() == reqwest::Method::POST)
+        {
+            *next.method_mut() = reqwest::Method::GET;
+            *next.body_mut() = None;
+            next.headers_mut().remove(reqwest::header::CONTENT_TYPE);
+            next.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+        }
+        if location.origin() != origin {
+            strip_credentials(next.headers_mut());
+        }
+        *next.url_mut() = location;
+        request = next;
+    }
+    client.execute(request).await
+}
+
+/// Removes every header that carries a credential: those marked sensitive (all of this
+/// crate's), and the standard ones in case a caller added their own.
+fn strip_credentials(headers: &mut reqwest::header::HeaderMap) {
+    let sensitive: Vec<reqwest::header::HeaderName> = headers
+        .iter()
+        .filter(|(_, v)| v.is_sensitive())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for name in sensitive {
+        headers.remove(name);
+    }
+    for name in [
+        AUTHORIZATION,
+        reqwest::header::COOKIE,
+        reqwest::header::PROXY_AUTHORIZATION,
+    ] {
+        headers.remove(name);
+    }
+    headers.remove("x-api-key");
+}
+
+/// The body of a response rebuilt by [`read_body`].
+fn response_body(response: &reqwest::Response) -> Option<&[u8]> {
+    response.extensions().get::<Body>().map(|b| b.0.as_ref())
+}
+
+/// A copy of the body kept beside it, so a classifier can look without consuming it.
+#[derive(Clone)]
+struct Body(bytes::Bytes);
+
+/// Reads the whole body, at most `limit` bytes, and rebuilds the response around it.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let announced = response.content_length().unwrap_or(0) as usize;
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::with_capacity(announced.min(limit));
+    let mut too_large = announced > limit;
+    while !too_large {
+        match response.chunk().await? {
+            Some(chunk) if body.len() + chunk.len() > limit => too_large = true,
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
+    }
+    let body = if too_large {
+        record(|s| s.failure = Some(LocalFailure::BodyTooLarge { limit }));
+        bytes::Bytes::new()
+    } else {
+        bytes::Bytes::from(body)
+    };
     let mut rebuilt = http::Response::builder().status(status).version(version);
     if let Some(h) = rebuilt.headers_mut() {
         *h = headers;
     }
-    let rebuilt: reqwest::Response = rebuilt
-        .body(body)
-        .expect("status, version and headers came from a valid response")
-        .into();
-    match wait {
-        Some(wait) => Err(Transient {
-            outcome: Ok(rebuilt),
-            wait,
-        }),
-        None => Ok(rebuilt),
+    let mut rebuilt = rebuilt
+        .body(body.clone())
+        .expect("status, version and headers came from a valid response");
+    rebuilt.extensions_mut().insert(Body(body));
+    if too_large {
+        rebuilt
+            .extensions_mut()
+            .insert(LocalFailure::BodyTooLarge { limit });
+    }
+    Ok(rebuilt.into())
+}
+
+/// The `post` hook: a failure found while reading the body fails the call. (The error type
+/// is the one the hook must return.)
+#[allow(clippy::result_large_err)]
+pub(crate) fn check_response<E>(
+    result: &reqwest::Result<reqwest::Response>,
+) -> Result<(), progenitor_client::Error<E>> {
+    match result
+        .as_ref()
+        .ok()
+        .and_then(|r| r.extensions().get::<LocalFailure>())
+    {
+        Some(LocalFailure::BodyTooLarge { limit }) => Err(progenitor_client::Error::Custom(
+            format!("the response body is larger than {limit} bytes"),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -364,7 +609,7 @@ pub(crate) fn check_path(
 }
 
 /// Implements `ClientHooks<Inner>` for a generated `Client`: credentials in `pre`,
-/// retries in `exec`.
+/// redirects, bounded bodies and retries in `exec`, failures found there in `post`.
 #[allow(unused_macros)]
 macro_rules! impl_client_hooks {
     () => {
@@ -383,6 +628,14 @@ macro_rules! impl_client_hooks {
                 .map_err(progenitor_client::Error::InvalidRequest)?;
                 crate::transport::authenticate(&self.inner, request);
                 Ok(())
+            }
+
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                _info: &progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                crate::transport::check_response(result)
             }
 
             async fn exec(
@@ -479,7 +732,7 @@ mod tests {
             RetryConfig::standard(),
         );
         assert_eq!(
-            inner.scrub("bad key-12345 and tok-67890"),
+            inner.clean("bad key-12345 and tok-67890"),
             "bad *** and ***"
         );
     }

@@ -353,3 +353,102 @@ fn bad_arguments_exit_2() {
         stderr(&o)
     );
 }
+
+/// Every form of the demo credentials on the wire: raw, HTTP Basic, percent-encoded.
+fn credential_forms() -> Vec<String> {
+    use base64::Engine;
+    let c = DEMO_CREDENTIALS;
+    [
+        c.cocalc_api_key,
+        c.subtotal_api_key,
+        c.subtotal_connection_token,
+        c.togai_api_token,
+        c.kit_access_token,
+    ]
+    .iter()
+    .flat_map(|s| {
+        [
+            s.to_string(),
+            base64::engine::general_purpose::STANDARD.encode(format!("{s}:")),
+            s.replace('-', "%2D"),
+        ]
+    })
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn echoed_credentials_and_terminal_escapes_never_reach_the_output() {
+    let server = mock(vec![Fault::EchoCredentials]).await;
+    for provider in Provider::ALL {
+        for format in ["table", "jsonl", "csv"] {
+            let o = run(list(&server, provider, &["--format", format])).await;
+            assert_eq!(o.status.code(), Some(1), "{provider}");
+            let (out, err) = (stdout(&o), stderr(&o));
+            for form in credential_forms() {
+                assert!(
+                    !err.contains(&form) && !out.contains(&form),
+                    "{provider}: {form} in {err}"
+                );
+            }
+            assert!(
+                !err.contains(['\u{1b}', '\u{7}']),
+                "{provider}: raw escape in {err:?}"
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains("***"), "{provider}: {err}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_account_lists_as_empty_and_exits_0() {
+    let server = mock(vec![Fault::Empty]).await;
+    for provider in Provider::ALL {
+        let o = run(list(&server, provider, &["--format", "jsonl"])).await;
+        assert!(o.status.success(), "{provider}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{provider}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endless_listing_ends_with_exit_1_naming_the_bound() {
+    let server = mock(vec![Fault::Endless]).await;
+    for provider in Provider::ALL {
+        let o = run(list(
+            &server,
+            provider,
+            &["--format", "jsonl", "--page-size", "2", "--max-pages", "5"],
+        ))
+        .await;
+        assert_eq!(o.status.code(), Some(1), "{provider}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(provider.name()) && err.contains("after 5 pages"),
+            "{provider}: {err}"
+        );
+        // What was listed before the bound is printed, and the exit status says it is not all.
+        assert_eq!(stdout(&o).lines().count(), 10, "{provider}");
+    }
+    // Empty pages that keep saying "more" end at the default bound.
+    let server = mock(vec![Fault::EndlessEmpty]).await;
+    let o = run(list(&server, Provider::Togai, &["--format", "jsonl"])).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("empty pages"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listing_over_its_time_budget_exits_1() {
+    let server = MockServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MockConfig {
+            count: COUNT,
+            faults: vec![Fault::Endless],
+            latency: std::time::Duration::from_millis(300),
+        },
+    )
+    .await
+    .unwrap();
+    let o = run(list(&server, Provider::Kit, &["--max-seconds", "1"])).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("time budget of 1 s"), "{}", stderr(&o));
+}

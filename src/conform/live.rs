@@ -210,7 +210,7 @@ async fn fetch(
         .await
         .map_err(|e| crate::error::transport_error(inner, e))?;
     if !(200..=299).contains(&status) {
-        let body = crate::ApiErrorBody::Other(crate::error::excerpt(&bytes));
+        let body = crate::ApiErrorBody::Other(inner.clean_bytes(&bytes));
         return Err(crate::error::classify_status(
             inner,
             call.operation,
@@ -229,7 +229,7 @@ async fn fetch(
         provider: inner.provider,
         operation: call.operation,
         status,
-        reason: e.to_string(),
-        excerpt: inner.scrub(&crate::error::excerpt(&bytes)),
+        reason: inner.clean(&e.to_string()),
+        excerpt: inner.clean_bytes(&bytes),
     })
 }

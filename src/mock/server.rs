@@ -16,6 +16,7 @@ use std::time::Duration;
 
 /// A fault the mock can inject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Fault {
     /// The first request to each API is rate limited (429 with `Retry-After: 1`; CoCalc's
     /// HTTP-200 throttle reply). Clients recover.
@@ -28,16 +29,42 @@ pub enum Fault {
     Slow,
     /// Every successful body is cut in half. Clients fail to decode.
     Malformed,
+    /// Every request is refused with an error, in the API's own shape, whose text echoes
+    /// the credential headers received (raw and percent-encoded) and terminal escape
+    /// sequences. Clients must show none of it as is.
+    EchoCredentials,
+    /// Every request is redirected (307) to the same path on another origin
+    /// (`localhost` for `127.0.0.1` and the reverse). A credential arriving there is
+    /// counted ([`MockServer::credentials_after_redirect`]) and refused.
+    RedirectOffOrigin,
+    /// Every listing says "more" forever, each page full and with a cursor never seen
+    /// before. Clients stop at their listing bounds.
+    Endless,
+    /// Every listing answers empty pages that each say "more" with a fresh cursor
+    /// (CoCalc, which has no cursor, answers an empty listing).
+    EndlessEmpty,
+    /// Every successful response sends its headers and half its body, then falls silent
+    /// without closing. Clients time out.
+    Stall,
+    /// Every listing is empty, as each API answers for an account with no purchases (Kit:
+    /// null cursors).
+    Empty,
 }
 
 impl Fault {
     /// Every fault, by name.
-    pub const ALL: [Fault; 5] = [
+    pub const ALL: [Fault; 11] = [
         Fault::RateLimit,
         Fault::ServerError,
         Fault::Unavailable,
         Fault::Slow,
         Fault::Malformed,
+        Fault::EchoCredentials,
+        Fault::RedirectOffOrigin,
+        Fault::Endless,
+        Fault::EndlessEmpty,
+        Fault::Stall,
+        Fault::Empty,
     ];
 
     /// The fault's name (`--fault NAME`, `x-mock-fault: NAME`).
@@ -48,6 +75,12 @@ impl Fault {
             Fault::Unavailable => "unavailable",
             Fault::Slow => "slow",
             Fault::Malformed => "malformed",
+            Fault::EchoCredentials => "echo-credentials",
+            Fault::RedirectOffOrigin => "redirect-off-origin",
+            Fault::Endless => "endless",
+            Fault::EndlessEmpty => "endless-empty",
+            Fault::Stall => "stall",
+            Fault::Empty => "empty",
         }
     }
 }
@@ -91,11 +124,15 @@ struct Shared {
     config: MockConfig,
     amounts: HashMap<Provider, Vec<String>>,
     requests: HashMap<Provider, AtomicUsize>,
+    addr: SocketAddr,
+    /// Requests that arrived after an off-origin redirect still carrying a credential.
+    leaked_after_redirect: AtomicUsize,
 }
 
 /// A running mock; it stops when dropped.
 pub struct MockServer {
     addr: SocketAddr,
+    shared: Arc<Shared>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -116,6 +153,8 @@ impl MockServer {
                 .map(|p| (p, AtomicUsize::new(0)))
                 .collect(),
             config,
+            addr,
+            leaked_after_redirect: AtomicUsize::new(0),
         });
         let app = Router::new()
             .route(
@@ -126,7 +165,7 @@ impl MockServer {
             .route("/togai/purchases/{purchase_id}", get(togai_get))
             .route("/togai/accounts/{account_id}/purchases", get(togai_list))
             .route("/kit/v4/purchases", get(kit_list))
-            .with_state(shared);
+            .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -137,9 +176,17 @@ impl MockServer {
         });
         Ok(MockServer {
             addr,
+            shared,
             shutdown: Some(tx),
             task,
         })
+    }
+
+    /// How many requests arrived after an off-origin redirect
+    /// ([`Fault::RedirectOffOrigin`]) still carrying a credential header. A client that
+    /// keeps its credentials on their origin leaves this at zero.
+    pub fn credentials_after_redirect(&self) -> usize {
+        self.shared.leaked_after_redirect.load(Ordering::SeqCst)
     }
 
     /// The address it listens on.
@@ -216,7 +263,22 @@ async fn respond(
     if fault == Some(Fault::Malformed) && status.is_success() {
         text.truncate(text.len() / 2);
     }
+    if fault == Some(Fault::Stall) && status.is_success() {
+        return stalled(status, text);
+    }
     json_response(status, text)
+}
+
+/// Headers and the first half of `text`, then silence, the connection left open.
+fn stalled(status: StatusCode, mut text: String) -> Response {
+    text.truncate(text.len() / 2);
+    let first = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(text) });
+    let body =
+        axum::body::Body::from_stream(futures::StreamExt::chain(first, futures::stream::pending()));
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    r
 }
 
 fn json_response(status: StatusCode, text: String) -> Response {
@@ -262,6 +324,68 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// Whether the fault asks for `f`.
+    fn is(&self, f: Fault) -> bool {
+        self.fault == Some(f)
+    }
+
+    /// The answer the fault gives before the request is looked at, if any: a redirect off
+    /// the origin, or an error echoing the credentials.
+    async fn intercept(&self, headers: &HeaderMap, uri: &axum::http::Uri) -> Option<Response> {
+        const MARK: &str = "mock-redirected=1";
+        let query = uri.query().unwrap_or("");
+        if query.split('&').any(|p| p == MARK) {
+            if header(headers, "authorization").is_some() || header(headers, "x-api-key").is_some()
+            {
+                self.shared
+                    .leaked_after_redirect
+                    .fetch_add(1, Ordering::SeqCst);
+            }
+            return None;
+        }
+        if self.is(Fault::RedirectOffOrigin) {
+            let port = self.shared.addr.port();
+            let host = match self.shared.addr.ip() {
+                std::net::IpAddr::V4(ip) if ip == std::net::Ipv4Addr::LOCALHOST => {
+                    format!("localhost:{port}")
+                }
+                _ => format!("127.0.0.1:{port}"),
+            };
+            let sep = if query.is_empty() { "" } else { "&" };
+            let location = format!("http://{host}{}?{query}{sep}{MARK}", uri.path());
+            let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert("location", v);
+            }
+            return Some(r);
+        }
+        if self.is(Fault::EchoCredentials) {
+            let echo = |name: &str| header(headers, name).unwrap_or("").to_string();
+            let (auth, key) = (echo("authorization"), echo("x-api-key"));
+            let encoded = |v: &str| {
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string()
+            };
+            // Padded so that the credentials straddle a 200-character cut.
+            let message = format!(
+                "{:<170}authorization={auth} x-api-key={key} in a URL: ?key={}&auth={} {}",
+                "request refused;",
+                encoded(&key),
+                encoded(&auth),
+                "\u{1b}[2J\u{7}\u{1b}]0;owned\u{7}",
+            );
+            let status = match self.provider {
+                Provider::CoCalc => StatusCode::OK,
+                Provider::Subtotal => StatusCode::UNPROCESSABLE_ENTITY,
+                Provider::Togai => StatusCode::BAD_REQUEST,
+                Provider::Kit => StatusCode::UNAUTHORIZED,
+            };
+            let body = error_body(self.provider, &message);
+            return Some(json_response(status, body.to_string()));
+        }
+        None
+    }
+
     async fn json(&self, status: StatusCode, body: &Value) -> Response {
         respond(self.shared, self.provider, status, body, self.fault).await
     }
@@ -290,9 +414,13 @@ fn page_size(
 async fn cocalc_get_purchases(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     body: String,
 ) -> Response {
     let reply = Reply::new(&shared, Provider::CoCalc, &headers);
+    if let Some(r) = reply.intercept(&headers, &uri).await {
+        return r;
+    }
     use base64::Engine;
     let key = DEMO_CREDENTIALS.cocalc_api_key;
     let basic = format!(
@@ -324,13 +452,18 @@ async fn cocalc_get_purchases(
             .error(StatusCode::OK, "limit must be between 1 and 500")
             .await;
     }
-    let rows: Vec<&cocalc::types::Purchase> = shared
-        .data
-        .cocalc
-        .iter()
-        .skip(offset)
-        .take(limit as usize)
-        .collect();
+    let rows = &shared.data.cocalc;
+    let rows: Vec<&cocalc::types::Purchase> =
+        if reply.is(Fault::Empty) || reply.is(Fault::EndlessEmpty) {
+            Vec::new()
+        } else if reply.is(Fault::Endless) {
+            // Always a full page: the listing never reaches a short one.
+            (offset..offset + limit as usize)
+                .map(|i| &rows[i % rows.len()])
+                .collect()
+        } else {
+            rows.iter().skip(offset).take(limit as usize).collect()
+        };
     reply
         .json(
             StatusCode::OK,
@@ -342,9 +475,13 @@ async fn cocalc_get_purchases(
 async fn subtotal_list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let reply = Reply::new(&shared, Provider::Subtotal, &headers);
+    if let Some(r) = reply.intercept(&headers, &uri).await {
+        return r;
+    }
     // FastAPI's validation errors name the offending input.
     let invalid = |loc: [&str; 2], msg: &str, kind: &str| json!({"detail": [{"loc": loc, "msg": msg, "type": kind}]});
     let Some(key) = header(&headers, "x-api-key") else {
@@ -373,9 +510,16 @@ async fn subtotal_list(
         }
     };
     let rows = &shared.data.subtotal;
+    // Endless listings number their ids `<id>~<position>`, so no cursor ever repeats.
+    let position = |id: &str| -> Option<usize> {
+        match id.rsplit_once('~') {
+            Some((_, n)) if reply.is(Fault::Endless) => n.parse().ok(),
+            _ => rows.iter().position(|r| r.purchase_id == id),
+        }
+    };
     let start = match q.get("starting_after") {
         None => 0,
-        Some(id) => match rows.iter().position(|r| &r.purchase_id == id) {
+        Some(id) => match position(id) {
             Some(i) => i + 1,
             None => {
                 let body = invalid(
@@ -387,9 +531,25 @@ async fn subtotal_list(
             }
         },
     };
-    let page: Vec<&subtotal::types::PurchaseSummary> =
-        rows.iter().skip(start).take(limit).collect();
-    let has_more = start + page.len() < rows.len();
+    let (page, has_more): (Vec<subtotal::types::PurchaseSummary>, bool) = if reply.is(Fault::Empty)
+    {
+        (Vec::new(), false)
+    } else if reply.is(Fault::EndlessEmpty) {
+        (Vec::new(), true)
+    } else if reply.is(Fault::Endless) {
+        let page = (start..start + limit)
+            .map(|i| {
+                let mut row = rows[i % rows.len()].clone();
+                row.purchase_id = format!("{}~{i}", row.purchase_id);
+                row
+            })
+            .collect();
+        (page, true)
+    } else {
+        let page: Vec<_> = rows.iter().skip(start).take(limit).cloned().collect();
+        let more = start + page.len() < rows.len();
+        (page, more)
+    };
     reply
         .json(
             StatusCode::OK,
@@ -401,9 +561,13 @@ async fn subtotal_list(
 async fn togai_get(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Path(id): Path<String>,
 ) -> Response {
     let reply = Reply::new(&shared, Provider::Togai, &headers);
+    if let Some(r) = reply.intercept(&headers, &uri).await {
+        return r;
+    }
     if !bearer_is(&headers, DEMO_CREDENTIALS.togai_api_token) {
         return reply.error(StatusCode::UNAUTHORIZED, "Unauthorized").await;
     }
@@ -427,10 +591,14 @@ async fn togai_get(
 async fn togai_list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Path(account): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let reply = Reply::new(&shared, Provider::Togai, &headers);
+    if let Some(r) = reply.intercept(&headers, &uri).await {
+        return r;
+    }
     if !bearer_is(&headers, DEMO_CREDENTIALS.togai_api_token) {
         return reply.error(StatusCode::UNAUTHORIZED, "Unauthorized").await;
     }
@@ -438,11 +606,12 @@ async fn togai_list(
         Ok(s) => s,
         Err(msg) => return reply.error(StatusCode::BAD_REQUEST, &msg).await,
     };
-    let rows: &[togai::types::PurchaseListItem] = if account == DataSet::TOGAI_ACCOUNT {
-        &shared.data.togai
-    } else {
-        &[]
-    };
+    let rows: &[togai::types::PurchaseListItem] =
+        if account == DataSet::TOGAI_ACCOUNT && !reply.is(Fault::Empty) {
+            &shared.data.togai
+        } else {
+            &[]
+        };
     let start = match q.get("nextToken") {
         None => 0,
         Some(t) => match t
@@ -457,11 +626,20 @@ async fn togai_list(
             }
         },
     };
-    let page: Vec<&togai::types::PurchaseListItem> = rows.iter().skip(start).take(size).collect();
-    let end = start + page.len();
+    let (page, next): (Vec<&togai::types::PurchaseListItem>, Option<usize>) =
+        if reply.is(Fault::EndlessEmpty) {
+            (Vec::new(), Some(start + 1))
+        } else if reply.is(Fault::Endless) && !rows.is_empty() {
+            let page = (start..start + size).map(|i| &rows[i % rows.len()]);
+            (page.collect(), Some(start + size))
+        } else {
+            let page: Vec<_> = rows.iter().skip(start).take(size).collect();
+            let end = start + page.len();
+            (page, (end < rows.len()).then_some(end))
+        };
     let mut body = json!({"data": page, "context": {"pageSize": size, "sortOrder": "DESC"}});
-    if end < rows.len() {
-        body["nextToken"] = json!(format!("next.{end}"));
+    if let Some(next) = next {
+        body["nextToken"] = json!(format!("next.{next}"));
     }
     reply.json(StatusCode::OK, &body).await
 }
@@ -469,10 +647,14 @@ async fn togai_list(
 async fn kit_list(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     use base64::Engine;
     let reply = Reply::new(&shared, Provider::Kit, &headers);
+    if let Some(r) = reply.intercept(&headers, &uri).await {
+        return r;
+    }
     if !bearer_is(&headers, DEMO_CREDENTIALS.kit_access_token) {
         return reply
             .error(StatusCode::UNAUTHORIZED, "The access token is invalid")
@@ -500,16 +682,36 @@ async fn kit_list(
             }
         },
     };
-    let rows = &shared.data.kit;
-    let page: Vec<&kit::types::Purchase> = rows.iter().skip(start).take(per_page).collect();
-    let end = start + page.len();
+    let rows: &[kit::types::Purchase] = if reply.is(Fault::Empty) {
+        &[]
+    } else {
+        &shared.data.kit
+    };
+    let (page, has_next): (Vec<&kit::types::Purchase>, bool) = if reply.is(Fault::EndlessEmpty) {
+        (Vec::new(), true)
+    } else if reply.is(Fault::Endless) && !rows.is_empty() {
+        let page = (start..start + per_page).map(|i| &rows[i % rows.len()]);
+        (page.collect(), true)
+    } else {
+        let page: Vec<_> = rows.iter().skip(start).take(per_page).collect();
+        let more = start + page.len() < rows.len();
+        (page, more)
+    };
+    // Kit sends null cursors for an empty page; an endless empty one still points ahead.
+    let (start_cursor, end_cursor) = if reply.is(Fault::EndlessEmpty) {
+        (json!(cursor(start)), json!(cursor(start)))
+    } else if page.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        (json!(cursor(start)), json!(cursor(start + page.len() - 1)))
+    };
     let mut body = json!({
         "purchases": page,
         "pagination": {
             "has_previous_page": start > 0,
-            "has_next_page": end < rows.len(),
-            "start_cursor": cursor(start),
-            "end_cursor": cursor(end.saturating_sub(1)),
+            "has_next_page": has_next,
+            "start_cursor": start_cursor,
+            "end_cursor": end_cursor,
             "per_page": per_page,
         }
     });

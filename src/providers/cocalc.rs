@@ -57,18 +57,13 @@ impl CoCalcClient {
         &self,
         request: types::GetPurchasesRequest,
     ) -> Result<Vec<types::Purchase>, crate::Error> {
-        let response = match self.client.get_purchases().body(request).send().await {
-            Ok(r) => r.into_inner(),
-            Err(e) => {
-                return Err(crate::error::from_progenitor(
-                    &self.client.inner,
-                    "get_purchases",
-                    e,
-                    |()| crate::ApiErrorBody::Other(String::new()),
-                )
-                .await)
-            }
-        };
+        let response = crate::transport::call(
+            &self.client.inner,
+            "get_purchases",
+            |()| crate::ApiErrorBody::Other(String::new()),
+            self.client.get_purchases().body(request).send(),
+        )
+        .await?;
         match response {
             types::GetPurchasesResponse::PurchaseList(list) => Ok(list.0),
             types::GetPurchasesResponse::PurchasesWithBalance(b) => Ok(b.purchases),
@@ -79,7 +74,8 @@ impl CoCalcClient {
     }
 
     /// Every purchase, newest first, page by page with `limit`/`offset` (limit 1 to 500);
-    /// the last page is the one shorter than `limit`.
+    /// the last page is the one shorter than `limit`. A page longer than `limit` is taken
+    /// whole and the next one asked for after it: stopping there would drop purchases.
     pub fn pages(&self, limit: u32) -> PageStream<'static, types::Purchase> {
         if let Err(e) = paginate::check_page_size("limit", limit, MAX_PAGE_SIZE) {
             return futures::stream::once(async move { Err(e) }).boxed();
@@ -91,6 +87,7 @@ impl CoCalcClient {
             Provider::CoCalc,
             0u64,
             this.client.inner.prefetch,
+            this.client.inner.limits,
             move |offset| {
                 let this = this.clone();
                 let previous_first = previous_first.clone();
@@ -114,8 +111,8 @@ impl CoCalcClient {
                             detail: format!("offset {offset} returned the previous page again"),
                         });
                     }
-                    let next =
-                        (rows.len() as u64 == u64::from(limit)).then(|| offset + u64::from(limit));
+                    let taken = rows.len() as u64;
+                    let next = (taken >= u64::from(limit)).then(|| offset + taken);
                     Ok(Fetched { items: rows, next })
                 }
             },
@@ -125,7 +122,7 @@ impl CoCalcClient {
     /// Every purchase, normalized.
     pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
         paginate::items(self.pages(limit))
-            .map(|r| r.map(Purchase::from))
+            .map(|r| r.and_then(Purchase::try_from))
             .boxed()
     }
 }

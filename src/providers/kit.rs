@@ -62,20 +62,18 @@ impl KitClient {
         if let Some(after) = after {
             call = call.after(after);
         }
-        match call.send().await {
-            Ok(r) => Ok(r.into_inner()),
-            Err(e) => Err(crate::error::from_progenitor(
-                &self.client.inner,
-                "list_purchases",
-                e,
-                crate::error::ApiErrorBody::Kit,
-            )
-            .await),
-        }
+        crate::transport::call(
+            &self.client.inner,
+            "list_purchases",
+            crate::ApiErrorBody::Kit,
+            call.send(),
+        )
+        .await
     }
 
     /// Every purchase, page by page (`per_page` from 1 to 1000), following
-    /// `pagination.end_cursor` while `has_next_page`.
+    /// `pagination.end_cursor` while `has_next_page`. An empty account (Kit sends null
+    /// cursors) lists as empty; `has_next_page` without an `end_cursor` is an error.
     pub fn pages(&self, per_page: u32) -> PageStream<'static, types::Purchase> {
         if let Err(e) = paginate::check_page_size("per_page", per_page, MAX_PAGE_SIZE) {
             return futures::stream::once(async move { Err(e) }).boxed();
@@ -85,14 +83,22 @@ impl KitClient {
             Provider::Kit,
             None::<String>,
             this.client.inner.prefetch,
+            this.client.inner.limits,
             move |after| {
                 let this = this.clone();
                 async move {
                     let page = this.list_page(per_page, after.as_deref()).await?;
-                    let next = page
-                        .pagination
-                        .has_next_page
-                        .then(|| Some(page.pagination.end_cursor.clone()));
+                    let next = match (page.pagination.has_next_page, page.pagination.end_cursor) {
+                        (false, _) => None,
+                        (true, Some(cursor)) => Some(Some(cursor)),
+                        (true, None) => {
+                            return Err(crate::Error::InvalidPage {
+                                provider: Provider::Kit,
+                                operation: "list_purchases",
+                                detail: "has_next_page is true but end_cursor is null".into(),
+                            })
+                        }
+                    };
                     Ok(Fetched {
                         items: page.purchases,
                         next,
@@ -112,6 +118,8 @@ impl KitClient {
 
     /// Every purchase, normalized.
     pub fn purchases(&self, per_page: u32) -> PurchaseStream<'static> {
-        self.items(per_page).map(|r| r.map(Purchase::from)).boxed()
+        self.items(per_page)
+            .map(|r| r.and_then(Purchase::try_from))
+            .boxed()
     }
 }

@@ -69,16 +69,13 @@ impl SubtotalClient {
         if let Some(s) = starting_after {
             call = call.starting_after(s);
         }
-        match call.send().await {
-            Ok(r) => Ok(r.into_inner()),
-            Err(e) => Err(crate::error::from_progenitor(
-                &self.client.inner,
-                "list_purchases",
-                e,
-                crate::ApiErrorBody::Subtotal,
-            )
-            .await),
-        }
+        crate::transport::call(
+            &self.client.inner,
+            "list_purchases",
+            crate::ApiErrorBody::Subtotal,
+            call.send(),
+        )
+        .await
     }
 
     /// Every purchase, page by page, following the last `purchase_id` while `has_more`.
@@ -91,6 +88,7 @@ impl SubtotalClient {
             Provider::Subtotal,
             None::<String>,
             this.client.inner.prefetch,
+            this.client.inner.limits,
             move |after| {
                 let this = this.clone();
                 async move {
@@ -99,9 +97,10 @@ impl SubtotalClient {
                         (false, _) => None,
                         (true, Some(last)) => Some(Some(last.purchase_id.clone())),
                         (true, None) => {
-                            return Err(crate::Error::PaginationLoop {
+                            return Err(crate::Error::InvalidPage {
                                 provider: Provider::Subtotal,
-                                detail: "has_more is true on an empty page".into(),
+                                operation: "list_purchases",
+                                detail: "has_more is true on an empty page, which leaves no purchase id to continue after".into(),
                             })
                         }
                     };
@@ -117,7 +116,7 @@ impl SubtotalClient {
     /// Every purchase, normalized.
     pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
         paginate::items(self.pages(limit))
-            .map(|r| r.map(Purchase::from))
+            .map(|r| r.and_then(Purchase::try_from))
             .boxed()
     }
 }

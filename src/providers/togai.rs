@@ -53,22 +53,13 @@ impl TogaiClient {
 
     /// One purchase by id.
     pub async fn get_purchase(&self, purchase_id: &str) -> Result<types::Purchase, crate::Error> {
-        match self
-            .client
-            .get_purchase()
-            .purchase_id(purchase_id)
-            .send()
-            .await
-        {
-            Ok(r) => Ok(r.into_inner()),
-            Err(e) => Err(crate::error::from_progenitor(
-                &self.client.inner,
-                "get_purchase",
-                e,
-                crate::ApiErrorBody::Togai,
-            )
-            .await),
-        }
+        crate::transport::call(
+            &self.client.inner,
+            "get_purchase",
+            crate::ApiErrorBody::Togai,
+            self.client.get_purchase().purchase_id(purchase_id).send(),
+        )
+        .await
     }
 
     /// Fetches one page of an account's purchases; `next_token` is the previous page's.
@@ -87,19 +78,21 @@ impl TogaiClient {
         if let Some(t) = next_token {
             call = call.next_token(t);
         }
-        match call.send().await {
-            Ok(r) => Ok(r.into_inner()),
-            Err(e) => Err(crate::error::from_progenitor(
-                &self.client.inner,
-                "list_purchases",
-                e,
-                crate::ApiErrorBody::Togai,
-            )
-            .await),
-        }
+        crate::transport::call(
+            &self.client.inner,
+            "list_purchases",
+            crate::ApiErrorBody::Togai,
+            call.send(),
+        )
+        .await
     }
 
     /// Every purchase of an account, page by page, following `nextToken` until absent.
+    ///
+    /// A page that carries a `nextToken` but no `data` is an error, not an empty page: the
+    /// docs make `data` optional, but a page that announces more while holding nothing at
+    /// all has lost its records, and skipping it would drop them silently. A page with
+    /// `data: []` and a `nextToken` is followed (within the listing's empty-page bound).
     pub fn pages(
         &self,
         account_id: &str,
@@ -114,6 +107,7 @@ impl TogaiClient {
             Provider::Togai,
             None::<String>,
             this.client.inner.prefetch,
+            this.client.inner.limits,
             move |token| {
                 let this = this.clone();
                 let account = account.clone();
@@ -121,11 +115,19 @@ impl TogaiClient {
                     let page = this
                         .list_page(&account, page_size, token.as_deref())
                         .await?;
-                    let next = page.next_token.clone().filter(|t| !t.is_empty()).map(Some);
-                    Ok(Fetched {
-                        items: page.data,
-                        next,
-                    })
+                    let next = page.next_token.filter(|t| !t.is_empty()).map(Some);
+                    let items = match (page.data, &next) {
+                        (Some(items), _) => items,
+                        (None, None) => Vec::new(),
+                        (None, Some(_)) => {
+                            return Err(crate::Error::InvalidPage {
+                                provider: Provider::Togai,
+                                operation: "list_purchases",
+                                detail: "the page has a nextToken but no data".into(),
+                            })
+                        }
+                    };
+                    Ok(Fetched { items, next })
                 }
             },
         )
@@ -135,7 +137,7 @@ impl TogaiClient {
     pub fn purchases(&self, account_id: &str, page_size: u32) -> PurchaseStream<'static> {
         let account = account_id.to_string();
         paginate::items(self.pages(account_id, page_size))
-            .map(move |r| r.map(|p| Purchase::from_togai(p, &account)))
+            .map(move |r| r.and_then(|p| Purchase::from_togai(p, &account)))
             .boxed()
     }
 }

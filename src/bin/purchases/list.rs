@@ -4,7 +4,7 @@ use crate::output::{Format, Writer};
 use crate::Failure;
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use purchase_clients::{AnyClient, ClientOptions, Provider, Purchase, TogaiClient};
+use purchase_clients::{AnyClient, ClientOptions, ListingLimits, Provider, Purchase, TogaiClient};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,12 @@ pub struct ListArgs {
     /// Pages fetched ahead while the current one is written (0: fetch strictly in turn).
     #[arg(long, value_name = "PAGES", default_value_t = purchase_clients::paginate::DEFAULT_PREFETCH)]
     prefetch: usize,
+    /// Give up (exit 1) when the server still says "more" after this many pages.
+    #[arg(long, value_name = "N", default_value_t = ListingLimits::default().max_pages())]
+    max_pages: u64,
+    /// Give up (exit 1) when the listing takes longer than this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = ListingLimits::default().max_time().as_secs())]
+    max_seconds: u64,
 }
 
 pub fn options(base_url: Option<&str>) -> ClientOptions {
@@ -54,13 +60,18 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
     if args.provider != Provider::Togai && args.account.is_some() {
         return Err(Failure::usage("--account applies to togai only"));
     }
+    let limits = ListingLimits::default()
+        .with_max_pages(args.max_pages)
+        .with_max_time(Duration::from_secs(args.max_seconds));
     let client = AnyClient::from_env(
         args.provider,
         args.account.as_deref(),
-        options(args.base_url.as_deref()).prefetch(args.prefetch),
+        options(args.base_url.as_deref())
+            .prefetch(args.prefetch)
+            .listing_limits(limits),
     )?;
     let format = args.format.unwrap_or_else(Format::default_for_stdout);
-    let mut out = Writer::new(format)?;
+    let mut out = Writer::new(format, client.redactor())?;
     let bar = progress();
     let started = Instant::now();
     let (mut count, mut pages) = (0usize, 0usize);
@@ -112,8 +123,15 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
     }
     let client = TogaiClient::from_env(options(args.base_url.as_deref()))?;
     let record = client.get_purchase(&args.purchase_id).await?;
-    let purchase = Purchase::from(record);
-    let mut out = Writer::new(args.format.unwrap_or_else(Format::default_for_stdout))?;
+    let purchase = Purchase::try_from(record)?;
+    let redactor = {
+        use progenitor_client::ClientInfo;
+        client.generated().inner().redactor().clone()
+    };
+    let mut out = Writer::new(
+        args.format.unwrap_or_else(Format::default_for_stdout),
+        redactor,
+    )?;
     out.write(&purchase)?;
     out.finish()?;
     Ok(())

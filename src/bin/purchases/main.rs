@@ -108,8 +108,11 @@ fn main() -> ExitCode {
         // A closed pipe (`purchases list kit | head`) is not an error.
         Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
         Err(f) => {
-            // One line, whatever the message holds.
-            eprintln!("error: {}", f.message.replace(['\n', '\r'], " "));
+            // One line, whatever the message holds, and no terminal escape from a server.
+            eprintln!(
+                "error: {}",
+                purchase_clients::redact::escape_controls(&f.message)
+            );
             ExitCode::from(f.code)
         }
     }

@@ -1,5 +1,6 @@
 //! Writing purchases as a table, JSON lines, a JSON array or CSV, as they stream in.
 
+use purchase_clients::redact::{escape_controls, Redactor};
 use purchase_clients::Purchase;
 use std::io::{self, IsTerminal, Write};
 
@@ -31,11 +32,12 @@ const COLUMNS: [&str; 7] = [
     "provider", "id", "time", "total", "currency", "status", "customer",
 ];
 
+/// The columns of a purchase, each safe for a terminal (control characters escaped).
 fn cells(p: &Purchase) -> [String; 7] {
-    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    let opt = |s: &Option<String>| escape_controls(s.as_deref().unwrap_or_default());
     [
         p.provider.name().to_string(),
-        p.id.clone(),
+        escape_controls(&p.id),
         p.time
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
             .unwrap_or_default(),
@@ -46,8 +48,30 @@ fn cells(p: &Purchase) -> [String; 7] {
     ]
 }
 
+/// `p` with any credential a server echoed into its text fields redacted; `None` when
+/// there is none (the common case, which costs one scan per field).
+fn redacted(p: &Purchase, redactor: &Redactor) -> Option<Purchase> {
+    let texts = [&p.currency, &p.status, &p.customer];
+    let found = redactor.contains_secret(&p.id)
+        || texts
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| redactor.contains_secret(t)));
+    found.then(|| {
+        let mut clean = p.clone();
+        clean.id = redactor.redact(&p.id);
+        for text in [&mut clean.currency, &mut clean.status, &mut clean.customer]
+            .into_iter()
+            .flatten()
+        {
+            *text = redactor.redact(text);
+        }
+        clean
+    })
+}
+
 /// Writes purchases one at a time, in one format.
 pub struct Writer {
+    redactor: Redactor,
     format: Format,
     out: io::BufWriter<io::Stdout>,
     csv: Option<csv::Writer<io::Stdout>>,
@@ -55,9 +79,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the output (a header, or the array's opening bracket).
-    pub fn new(format: Format) -> io::Result<Self> {
+    /// Starts the output (a header, or the array's opening bracket). Every credential form
+    /// `redactor` knows is kept out of what is written.
+    pub fn new(format: Format, redactor: Redactor) -> io::Result<Self> {
         let mut w = Writer {
+            redactor,
             format,
             out: io::BufWriter::new(io::stdout()),
             csv: None,
@@ -89,6 +115,8 @@ impl Writer {
 
     /// Writes one purchase.
     pub fn write(&mut self, p: &Purchase) -> io::Result<()> {
+        let clean = redacted(p, &self.redactor);
+        let p = clean.as_ref().unwrap_or(p);
         match self.format {
             Format::Table => self.table_row(&cells(p))?,
             Format::Jsonl => {

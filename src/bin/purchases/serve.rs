@@ -19,7 +19,9 @@ pub struct MockArgs {
     /// Synthetic purchases per API, besides the documented samples.
     #[arg(long, default_value_t = 250)]
     count: usize,
-    /// Inject a fault: rate-limit, server-error, unavailable, slow or malformed (repeatable).
+    /// Inject a fault: rate-limit, server-error, unavailable, slow, malformed,
+    /// echo-credentials, redirect-off-origin, endless, endless-empty, stall or empty
+    /// (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<Fault>,
     /// Extra latency for every response, in milliseconds.

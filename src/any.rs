@@ -115,6 +115,7 @@ impl AnyClient {
     ) -> crate::paginate::PageStream<'static, crate::Purchase> {
         use futures::{StreamExt, TryStreamExt};
         let size = page_size.unwrap_or_else(|| self.max_page_size());
+        let redactor = self.redactor();
         fn convert<T>(page: Vec<T>) -> Result<Vec<crate::Purchase>, Error>
         where
             crate::Purchase: TryFrom<T, Error = Error>,
@@ -143,6 +144,8 @@ impl AnyClient {
             #[cfg(feature = "kit")]
             AnyClient::Kit(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
         }
+        .map_err(move |e| e.redacted(&redactor))
+        .boxed()
     }
 
     /// Every purchase, normalized, `page_size` at a time (the provider's maximum if `None`).

@@ -209,6 +209,79 @@ impl std::fmt::Display for LimitReached {
 }
 
 impl Error {
+    /// The same error with every text that came from a server passed through `redactor`
+    /// (credentials redacted, control characters escaped). Errors the transport builds are
+    /// cleaned where they are built; this catches the ones built from decoded data (a
+    /// record's bad time, a repeated cursor), which never saw the transport.
+    pub(crate) fn redacted(self, redactor: &crate::redact::Redactor) -> Error {
+        let clean = |s: String| crate::redact::escape_controls(&redactor.redact(&s));
+        match self {
+            Error::Unauthorized {
+                provider,
+                status,
+                message,
+            } => Error::Unauthorized {
+                provider,
+                status,
+                message: clean(message),
+            },
+            Error::Api {
+                provider,
+                operation,
+                status,
+                body: ApiErrorBody::Other(text),
+            } => Error::Api {
+                provider,
+                operation,
+                status,
+                body: ApiErrorBody::Other(clean(text)),
+            },
+            Error::Decode {
+                provider,
+                operation,
+                status,
+                reason,
+                excerpt,
+            } => Error::Decode {
+                provider,
+                operation,
+                status,
+                reason: clean(reason),
+                excerpt: clean(excerpt),
+            },
+            Error::Transport { provider, message } => Error::Transport {
+                provider,
+                message: clean(message),
+            },
+            Error::InvalidArgument(m) => Error::InvalidArgument(clean(m)),
+            Error::PaginationLoop { provider, detail } => Error::PaginationLoop {
+                provider,
+                detail: clean(detail),
+            },
+            Error::InvalidPage {
+                provider,
+                operation,
+                detail,
+            } => Error::InvalidPage {
+                provider,
+                operation,
+                detail: clean(detail),
+            },
+            Error::InvalidRecord {
+                provider,
+                id,
+                field,
+                reason,
+            } => Error::InvalidRecord {
+                provider,
+                id: clean(id),
+                field,
+                reason: clean(reason),
+            },
+            other => other,
+        }
+    }
+
     /// Whether the caller might succeed by trying again later.
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -96,14 +96,13 @@ impl ListingLimits {
     }
 }
 
-/// Follows `fetch` from `first` until it reports no next cursor, keeping up to `prefetch`
-/// pages fetched ahead of the consumer, within `limits`. A cursor seen before is an error
-/// rather than a loop.
+/// Follows `fetch` from `first` until it reports no next cursor, keeping up to
+/// `inner.prefetch` pages fetched ahead of the consumer, within `inner.limits`. A cursor
+/// seen before is an error rather than a loop. Every error passes through the client's
+/// redactor.
 pub(crate) fn pages<T, C, F, Fut>(
-    provider: crate::Provider,
+    inner: &crate::transport::Inner,
     first: C,
-    prefetch: usize,
-    limits: ListingLimits,
     fetch: F,
 ) -> PageStream<'static, T>
 where
@@ -112,7 +111,13 @@ where
     F: FnMut(C) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Fetched<T, C>, Error>> + Send + 'static,
 {
-    ahead(in_turn(provider, first, limits, fetch), prefetch)
+    let redactor = inner.redactor().clone();
+    ahead(
+        in_turn(inner.provider, first, inner.limits, fetch),
+        inner.prefetch,
+    )
+    .map_err(move |e| e.redacted(&redactor))
+    .boxed()
 }
 
 /// Where a listing is: the next cursor, the cursors seen, and what counts toward its limits.
@@ -164,18 +169,28 @@ where
                 });
             }
             if progress.pages >= limits.max_pages {
+                tracing::warn!(provider = %provider, pages = progress.pages, "listing stopped at its page limit");
                 return Err(limit(LimitReached::Pages(limits.max_pages)));
             }
             let deadline = *progress
                 .deadline
                 .get_or_insert_with(|| tokio::time::Instant::now() + limits.max_time);
-            let page = tokio::time::timeout_at(deadline, fut)
-                .await
-                .map_err(|_| limit(LimitReached::Time(limits.max_time)))??;
+            let page = tokio::time::timeout_at(deadline, fut).await.map_err(|_| {
+                tracing::warn!(provider = %provider, "listing stopped at its time budget");
+                limit(LimitReached::Time(limits.max_time))
+            })??;
             progress.pages += 1;
+            tracing::info!(
+                provider = %provider,
+                page = progress.pages,
+                items = page.items.len(),
+                cursor = page.next.is_some(),
+                "page"
+            );
             if page.items.is_empty() && page.next.is_some() {
                 progress.empty_run += 1;
                 if progress.empty_run > limits.max_empty_pages {
+                    tracing::warn!(provider = %provider, empty_pages = progress.empty_run, "listing stopped: empty pages keep saying more");
                     return Err(limit(LimitReached::EmptyPages(progress.empty_run)));
                 }
             } else {
@@ -268,6 +283,17 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
+    /// A Kit client's state with prefetch `depth` and the default limits.
+    fn inner(depth: usize) -> crate::transport::Inner {
+        let mut inner = crate::transport::Inner::new(
+            crate::Provider::Kit,
+            crate::transport::Auth::Bearer(crate::Secret::new("token-1")),
+            crate::RetryConfig::standard(),
+        );
+        inner.prefetch = depth;
+        inner
+    }
+
     /// Pages `[c*10, c*10+1]` for cursors 0..last, counting the fetches.
     fn numbered(
         calls: Arc<AtomicUsize>,
@@ -275,24 +301,18 @@ mod tests {
         fail_at: Option<u32>,
         depth: usize,
     ) -> PageStream<'static, u32> {
-        pages(
-            crate::Provider::Kit,
-            0u32,
-            depth,
-            ListingLimits::default(),
-            move |c| {
-                calls.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    if Some(c) == fail_at {
-                        return Err(Error::InvalidArgument(format!("page {c}")));
-                    }
-                    Ok(Fetched {
-                        items: vec![c * 10, c * 10 + 1],
-                        next: (c < last).then_some(c + 1),
-                    })
+        pages(&inner(depth), 0u32, move |c| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if Some(c) == fail_at {
+                    return Err(Error::InvalidArgument(format!("page {c}")));
                 }
-            },
-        )
+                Ok(Fetched {
+                    items: vec![c * 10, c * 10 + 1],
+                    next: (c < last).then_some(c + 1),
+                })
+            }
+        })
     }
 
     async fn settle_at(calls: &AtomicUsize, n: usize) {
@@ -368,21 +388,15 @@ mod tests {
     #[tokio::test]
     #[should_panic(expected = "fetch blew up")]
     async fn a_panic_in_the_task_reaches_the_consumer() {
-        let s = pages(
-            crate::Provider::Kit,
-            0u32,
-            1,
-            ListingLimits::default(),
-            |_| async {
-                if true {
-                    panic!("fetch blew up");
-                }
-                Ok(Fetched::<u32, u32> {
-                    items: vec![],
-                    next: None,
-                })
-            },
-        );
+        let s = pages(&inner(1), 0u32, |_| async {
+            if true {
+                panic!("fetch blew up");
+            }
+            Ok(Fetched::<u32, u32> {
+                items: vec![],
+                next: None,
+            })
+        });
         let _ = s.collect::<Vec<_>>().await;
     }
 }

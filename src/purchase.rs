@@ -250,7 +250,7 @@ impl TryFrom<crate::togai::types::Purchase> for Purchase {
             )?),
             total: p.price,
             currency: p.invoice_currency.clone(),
-            status: p.status.map(|s| s.to_string()),
+            status: p.status.as_ref().map(|s| s.to_string()),
             customer: Some(p.account_id.to_string()),
             record: Record::TogaiPurchase(Box::new(p)),
         })

@@ -14,6 +14,7 @@ use crate::Provider;
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use std::time::{Duration, Instant, SystemTime};
+use tracing::Instrument;
 
 /// How (and whether) transient failures are retried.
 ///
@@ -309,17 +310,56 @@ enum Attempt {
 /// The most redirects followed for one request.
 const MAX_REDIRECTS: usize = 5;
 
+/// Which operation a request belongs to, for its tracing span: never its query values or
+/// headers, which may carry a credential.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operation<'a> {
+    /// The operation id.
+    pub id: &'a str,
+    /// The path template (`/accounts/{account_id}/purchases`).
+    pub template: &'a str,
+}
+
+impl<'a> Operation<'a> {
+    /// `id` with its path template from a generated `OPERATIONS` table.
+    pub(crate) fn of(operations: &[(&str, &str, &'a str)], id: &'a str) -> Self {
+        let template = operations
+            .iter()
+            .find(|(op, _, _)| *op == id)
+            .map_or("", |(_, _, t)| t);
+        Operation { id, template }
+    }
+}
+
 /// Sends `request` (the `exec` hook): follows redirects (dropping every credential when
 /// one leaves the origin), reads the whole body within `inner.max_body_bytes`, and retries
 /// transient failures per `inner.retry`. The response returned holds its body in memory.
+///
+/// Each attempt runs in a `request` tracing span (provider, operation, attempt, method,
+/// path template); its outcome and every retry (reason, wait) are events in it.
 pub(crate) async fn execute(
     client: &reqwest::Client,
     inner: &Inner,
     request: reqwest::Request,
+    operation: Operation<'_>,
 ) -> reqwest::Result<reqwest::Response> {
+    let attempts = std::sync::atomic::AtomicU32::new(0);
+    let traced = |request| {
+        let n = attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let span = tracing::info_span!(
+            "request",
+            provider = %inner.provider,
+            operation = operation.id,
+            attempt = n,
+            method = %reqwest::Request::method(&request),
+            path = operation.template,
+            status = tracing::field::Empty,
+        );
+        attempt(client, inner, request).instrument(span)
+    };
     // A request whose body cannot be replayed gets one attempt.
     if request.try_clone().is_none() || inner.retry.max_attempts <= 1 {
-        return match attempt(client, inner, request).await {
+        return match traced(request).await {
             Attempt::Done(outcome) | Attempt::Transient { outcome, .. } => outcome,
         };
     }
@@ -333,7 +373,7 @@ pub(crate) async fn execute(
     let timeouts = std::sync::atomic::AtomicU32::new(0);
     let one = || async {
         let request = request.try_clone().expect("checked above");
-        match attempt(client, inner, request).await {
+        match traced(request).await {
             Attempt::Done(outcome) => Ok(outcome),
             // A server that stalls twice will likely stall again: one timeout is retried.
             Attempt::Transient {
@@ -352,6 +392,17 @@ pub(crate) async fn execute(
             let wait = backoff_wait.map(|b| server_wait.unwrap_or(b))?;
             (start.elapsed() + wait <= retry.max_elapsed).then_some(wait)
         })
+        .notify(
+            |(outcome, _): &(reqwest::Result<reqwest::Response>, _), wait| {
+                tracing::info!(
+                    provider = %inner.provider,
+                    operation = operation.id,
+                    reason = %transient_reason(outcome),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying"
+                );
+            },
+        )
         .await;
     match result {
         Ok(outcome) => outcome,
@@ -359,8 +410,55 @@ pub(crate) async fn execute(
     }
 }
 
+/// Why an attempt is retried, in words (no URL: it may carry a credential).
+fn transient_reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
+    match outcome {
+        Ok(r) if r.status() == reqwest::StatusCode::OK => "throttled (HTTP 200 error reply)".into(),
+        Ok(r) => format!("HTTP {}", r.status().as_u16()),
+        Err(e) => error_kind(e).into(),
+    }
+}
+
+/// What kind of failure a reqwest error is, without its URL or message.
+fn error_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "the body was cut off"
+    } else if e.is_redirect() {
+        "redirect"
+    } else {
+        "transport error"
+    }
+}
+
 /// One attempt: send (following redirects), read the body, classify.
 async fn attempt(client: &reqwest::Client, inner: &Inner, request: reqwest::Request) -> Attempt {
+    let started = Instant::now();
+    let outcome = attempt_untraced(client, inner, request).await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match &outcome {
+        Attempt::Done(Ok(r)) | Attempt::Transient { outcome: Ok(r), .. } => {
+            tracing::Span::current().record("status", r.status().as_u16());
+            tracing::debug!(status = r.status().as_u16(), elapsed_ms, "response");
+        }
+        Attempt::Done(Err(e))
+        | Attempt::Transient {
+            outcome: Err(e), ..
+        } => {
+            tracing::debug!(error = error_kind(e), elapsed_ms, "failed");
+        }
+    }
+    outcome
+}
+
+async fn attempt_untraced(
+    client: &reqwest::Client,
+    inner: &Inner,
+    request: reqwest::Request,
+) -> Attempt {
     let transient = |outcome, wait, timed_out| Attempt::Transient {
         outcome,
         wait,
@@ -641,9 +739,10 @@ macro_rules! impl_client_hooks {
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                _info: &progenitor_client::OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                crate::transport::execute(&self.client, &self.inner, request).await
+                let operation = crate::transport::Operation::of(OPERATIONS, info.operation_id);
+                crate::transport::execute(&self.client, &self.inner, request, operation).await
             }
         }
     };

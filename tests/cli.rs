@@ -452,3 +452,52 @@ async fn a_listing_over_its_time_budget_exits_1() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("time budget of 1 s"), "{}", stderr(&o));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_togai_status_no_spec_lists_is_printed_as_received() {
+    let server = mock(vec![Fault::NewEnumValues]).await;
+    let o = run(list(&server, Provider::Togai, &["--format", "jsonl"])).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), expected_count(Provider::Togai));
+    assert!(lines.iter().all(|l| l["status"] == "PARTIALLY_REFUNDED"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_shows_each_request_span_on_stderr_and_keeps_stdout_data_only() {
+    let server = mock(vec![Fault::ServerError]).await;
+    let mut cmd = list(
+        &server,
+        Provider::Kit,
+        &["--format", "jsonl", "--page-size", "100"],
+    );
+    cmd.arg("-v");
+    let o = run(cmd).await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    // One span per request, with its fields; the first one failed with a 503 and was retried.
+    assert!(
+        err.contains(r#"request{provider=kit operation="list_purchases" attempt=1 method=GET path="/v4/purchases" status=503}"#),
+        "{err}"
+    );
+    assert!(err.contains("attempt=2"), "{err}");
+    assert!(
+        err.contains("retrying") && err.contains("reason=HTTP 503"),
+        "{err}"
+    );
+    assert!(
+        err.contains("page=1") && err.contains("items=100") && err.contains("cursor=true"),
+        "{err}"
+    );
+    // Never a credential, and stdout is still one JSON object a line.
+    assert!(!err.contains(DEMO_CREDENTIALS.kit_access_token), "{err}");
+    for line in stdout(&o).lines() {
+        serde_json::from_str::<Value>(line).unwrap();
+    }
+    // Without -v, stderr stays quiet.
+    let o = run(list(&server, Provider::Kit, &["--format", "jsonl"])).await;
+    assert_eq!(stderr(&o), "");
+}

@@ -430,3 +430,37 @@ async fn every_provider_ends_a_repeating_listing_with_an_error() {
         assert!(common::requests(&server).await.len() <= 3, "{}", api.name);
     }
 }
+
+#[tokio::test]
+async fn every_provider_retries_a_single_500_like_a_503() {
+    for api in APIS {
+        let failures = vec![ResponseTemplate::new(500).set_body_string("internal error")];
+        let server = serve(*api, FailThenServe(*api, failures, Default::default())).await;
+        let all: Vec<_> = (api.list)(fast_retries(&server), 10)
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 1, "{}", api.name);
+        assert_eq!(common::requests(&server).await.len(), 2, "{}", api.name);
+    }
+}
+
+#[tokio::test]
+async fn every_provider_gives_up_on_a_persistent_500_within_the_same_budget() {
+    for api in APIS {
+        let server = serve(*api, ResponseTemplate::new(500)).await;
+        let options = fast_retries(&server).retry(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5)),
+        );
+        let err = (api.list)(options, 10).next().await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, Error::Api { status: 500, .. }),
+            "{}: {err}",
+            api.name
+        );
+        assert!(err.is_transient(), "{}", api.name);
+        assert_eq!(common::requests(&server).await.len(), 3, "{}", api.name);
+    }
+}

@@ -491,3 +491,23 @@ async fn an_error_status_with_an_unexpected_body_reports_that_status() {
     assert!(err.to_string().contains("HTTP 422"), "{err}");
     assert!(err.to_string().contains("limit too large"), "{err}");
 }
+
+#[tokio::test]
+async fn a_togai_status_and_type_no_spec_lists_decode_and_list() {
+    let server = mock(vec![Fault::NewEnumValues]).await;
+    let all = list_all(&server, Provider::Togai, quick(), None)
+        .await
+        .unwrap();
+    assert!(!all.is_empty());
+    for p in &all {
+        assert_eq!(p.status.as_deref(), Some("PARTIALLY_REFUNDED"));
+        let purchase_clients::Record::Togai(item) = &p.record else {
+            panic!("a Togai record");
+        };
+        assert_eq!(item.type_.as_ref().unwrap().as_str(), "SUBSCRIPTION");
+    }
+    let options = quick().base_url(server.base_url(Provider::Togai));
+    let togai = TogaiClient::with_options(DEMO_CREDENTIALS.togai_api_token, options).unwrap();
+    let fetched = togai.get_purchase(&all[0].id).await.unwrap();
+    assert_eq!(fetched.status.unwrap().to_string(), "PARTIALLY_REFUNDED");
+}

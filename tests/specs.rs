@@ -11,6 +11,21 @@ struct Source {
     source: String,
     pages: Vec<String>,
     sha256: String,
+    /// A second source the spec is reconciled with (Togai's published document).
+    published: Option<Published>,
+}
+
+#[derive(serde::Deserialize)]
+struct Published {
+    file: String,
+    kind: String,
+    source: String,
+    sha256: String,
+}
+
+fn sha256_of(file: &str) -> String {
+    let bytes = std::fs::read(common::root().join("specs").join(file)).unwrap();
+    format!("{:x}", Sha256::digest(&bytes))
 }
 
 fn sources() -> std::collections::BTreeMap<String, Source> {
@@ -18,14 +33,24 @@ fn sources() -> std::collections::BTreeMap<String, Source> {
     toml::from_str(&text).unwrap()
 }
 
+/// The documentation pages are not part of the repository: a plain clone skips the
+/// comparison (saying so); with `PURCHASE_DOCS_REQUIRED` set, as the project's CI does, a
+/// missing folder fails.
 #[test]
 fn upstream_specs_are_byte_identical_to_their_documentation_pages() {
     let docs = common::docs_dir();
-    assert!(
-        docs.is_dir(),
-        "the documentation pages are expected in {} (set PURCHASE_DOCS_DIR)",
-        docs.display()
-    );
+    if !docs.is_dir() {
+        assert!(
+            std::env::var_os("PURCHASE_DOCS_REQUIRED").is_none(),
+            "PURCHASE_DOCS_REQUIRED is set but the documentation pages are not in {} (set PURCHASE_DOCS_DIR)",
+            docs.display()
+        );
+        eprintln!(
+            "skipped: the documentation pages are not in {} (set PURCHASE_DOCS_DIR to compare the upstream specs with them)",
+            docs.display()
+        );
+        return;
+    }
     let mut checked = 0;
     for (name, source) in sources() {
         if source.kind != "upstream" {
@@ -56,14 +81,30 @@ fn provenance_lists_every_spec_with_its_hash() {
             "{name}"
         );
         assert!(source.source.starts_with("https://"), "{name}");
-        let bytes = std::fs::read(common::root().join("specs").join(&source.file)).unwrap();
-        let actual = format!("{:x}", Sha256::digest(&bytes));
         assert_eq!(
-            actual, source.sha256,
+            sha256_of(&source.file),
+            source.sha256,
             "specs/{} changed without its provenance: update sha256 in specs/sources.toml",
             source.file
         );
+        if let Some(published) = &source.published {
+            assert_eq!(published.kind, "upstream", "{name}");
+            assert!(
+                published.source.starts_with("https://github.com/"),
+                "{name}"
+            );
+            assert_eq!(
+                sha256_of(&published.file),
+                published.sha256,
+                "specs/{}",
+                published.file
+            );
+        }
     }
+    assert!(
+        sources["togai"].published.is_some(),
+        "Togai's second source"
+    );
 }
 
 #[test]

@@ -37,19 +37,26 @@ fn query(r: &Request) -> Vec<(String, String)> {
 async fn cocalc_get_purchases_posts_json_with_basic_auth() {
     let server = answering(json!([])).await;
     let client = CoCalcClient::with_options("key-1", common::options(&server, "/prefix")).unwrap();
-    let request = purchase_clients::cocalc::types::GetPurchasesRequest {
-        limit: std::num::NonZeroU64::new(7).unwrap(),
-        offset: Some(14),
-        service: Some("project-upgrade".into()),
-        project_id: Some("d0381938-38be-11ee-9202-2ae9a0a47fef".parse().unwrap()),
-        cutoff: Some("2024-01-02T03:04:05Z".parse().unwrap()),
-        this_month: Some(false),
-        group: None,
-        day_statement_id: None,
-        month_statement_id: Some(3),
-        no_statement: None,
-        compute_server_id: None,
-    };
+    // Generated structs are non-exhaustive: callers build them with the generated builder.
+    let request: purchase_clients::cocalc::types::GetPurchasesRequest =
+        purchase_clients::cocalc::types::GetPurchasesRequest::builder()
+            .limit(std::num::NonZeroU64::new(7).unwrap())
+            .offset(Some(14u64))
+            .service(Some("project-upgrade".to_string()))
+            .project_id(Some(
+                "d0381938-38be-11ee-9202-2ae9a0a47fef"
+                    .parse::<uuid::Uuid>()
+                    .unwrap(),
+            ))
+            .cutoff(Some(
+                "2024-01-02T03:04:05Z"
+                    .parse::<chrono::DateTime<chrono::Utc>>()
+                    .unwrap(),
+            ))
+            .this_month(Some(false))
+            .month_statement_id(Some(3i64))
+            .try_into()
+            .unwrap();
     client.get_purchases(request).await.unwrap();
     let r = only_request(&server).await;
     assert_eq!(r.method.as_str(), "POST");

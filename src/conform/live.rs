@@ -48,9 +48,10 @@ pub enum LiveOutcome {
     Failed(crate::Error),
 }
 
-/// One request of the live check: operation, method, path, query, body.
+/// One request of the live check: operation, method, path (and its template), query, body.
 struct Call {
     operation: &'static str,
+    template: &'static str,
     method: reqwest::Method,
     path: String,
     query: Vec<(&'static str, String)>,
@@ -71,6 +72,7 @@ pub async fn check_live(
                 Auth::BasicKey(key.clone()),
                 vec![Call {
                     operation: "get_purchases",
+                    template: "/api/v2/purchases/get-purchases",
                     method: reqwest::Method::POST,
                     path: "/api/v2/purchases/get-purchases".into(),
                     query: vec![],
@@ -92,6 +94,7 @@ pub async fn check_live(
                 },
                 vec![Call {
                     operation: "list_purchases",
+                    template: "/purchases",
                     method: reqwest::Method::GET,
                     path: "/purchases".into(),
                     query: vec![("limit", "5".into())],
@@ -109,6 +112,7 @@ pub async fn check_live(
                 Auth::Bearer(token.clone()),
                 vec![Call {
                     operation: "list_purchases",
+                    template: "/accounts/{account_id}/purchases",
                     method: reqwest::Method::GET,
                     path: format!(
                         "/accounts/{}/purchases",
@@ -125,6 +129,7 @@ pub async fn check_live(
                 Auth::Bearer(token.clone()),
                 vec![Call {
                     operation: "list_purchases",
+                    template: "/v4/purchases",
                     method: reqwest::Method::GET,
                     path: "/v4/purchases".into(),
                     query: vec![("per_page", "5".into())],
@@ -154,6 +159,7 @@ pub async fn check_live(
             if let Some(id) = body.pointer("/data/0/id").and_then(Value::as_str) {
                 pending.push(Call {
                     operation: "get_purchase",
+                    template: "/purchases/{purchase_id}",
                     method: reqwest::Method::GET,
                     path: format!("/purchases/{}", progenitor_client::encode_path(id)),
                     query: vec![],
@@ -200,7 +206,11 @@ async fn fetch(
         .build()
         .map_err(|e| crate::Error::Config(format!("cannot build the request: {e}")))?;
     crate::transport::authenticate(inner, &mut request);
-    let response = crate::transport::execute(http, inner, request)
+    let operation = crate::transport::Operation {
+        id: call.operation,
+        template: call.template,
+    };
+    let response = crate::transport::execute(http, inner, request, operation)
         .await
         .map_err(|e| crate::error::transport_error(inner, e))?;
     let status = response.status().as_u16();

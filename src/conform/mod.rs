@@ -144,12 +144,63 @@ pub struct KnownDeviation {
     pub reason: String,
 }
 
+/// One entry of the `[[disagreement]]` list of `specs/known-deviations.toml`: a place where a
+/// spec's two sources (Togai's documentation pages and its published OpenAPI document)
+/// disagree, and what the spec does about it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct SourceDisagreement {
+    /// The spec file (`togai.yaml`).
+    pub file: String,
+    /// The schema and field (`Purchase.pricePlanId`).
+    pub at: String,
+    /// What the documentation pages say.
+    pub docs: String,
+    /// What the published document says.
+    pub published: String,
+    /// What the spec does, and where.
+    pub resolution: String,
+    /// A JSON pointer into the normalized spec that must exist while the entry holds.
+    pub pointer: String,
+    /// When given: whether the property at `pointer` is in its schema's `required` list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+}
+
+impl SourceDisagreement {
+    /// Why the entry no longer describes `normalized` (the spec after its overlay), if it
+    /// does not.
+    pub fn stale_in(&self, normalized: &Value) -> Option<String> {
+        if normalized.pointer(&self.pointer).is_none() {
+            return Some(format!(
+                "{} does not exist in the normalized spec",
+                self.pointer
+            ));
+        }
+        let expected = self.required?;
+        let (parent, name) = self.pointer.rsplit_once('/')?;
+        let schema = parent.strip_suffix("/properties")?;
+        let required = normalized
+            .pointer(&format!("{schema}/required"))
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|n| n == name));
+        (required != expected).then(|| {
+            format!(
+                "{name} is {}required in the normalized spec",
+                if required { "" } else { "not " }
+            )
+        })
+    }
+}
+
 /// The list of known deviations.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct KnownDeviations {
     /// The entries.
     #[serde(default, rename = "deviation")]
     pub entries: Vec<KnownDeviation>,
+    /// Where a spec's two sources disagree.
+    #[serde(default, rename = "disagreement")]
+    pub disagreements: Vec<SourceDisagreement>,
 }
 
 impl KnownDeviations {
@@ -376,6 +427,22 @@ pub fn check_builtin(providers: &[Provider]) -> Result<Vec<SampleReport>, String
         out.extend(check(*p, &documented(*p)?, &normalized(*p)?, &known));
     }
     Ok(out)
+}
+
+/// The source disagreements of `provider`'s spec that no longer hold in `normalized`, each
+/// with the reason.
+pub fn stale_disagreements<'a>(
+    known: &'a KnownDeviations,
+    provider: Provider,
+    normalized: &Value,
+) -> Vec<(&'a SourceDisagreement, String)> {
+    let file = spec_file(provider);
+    known
+        .disagreements
+        .iter()
+        .filter(|d| d.file == file)
+        .filter_map(|d| d.stale_in(normalized).map(|why| (d, why)))
+        .collect()
 }
 
 /// Known deviations that no longer occur (the list should drop them).

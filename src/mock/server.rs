@@ -49,11 +49,14 @@ pub enum Fault {
     /// Every listing is empty, as each API answers for an account with no purchases (Kit:
     /// null cursors).
     Empty,
+    /// Every Togai purchase has a status (`PARTIALLY_REFUNDED`) and a type (`SUBSCRIPTION`)
+    /// no spec lists, as a server ahead of its documentation would send. Clients keep them.
+    NewEnumValues,
 }
 
 impl Fault {
     /// Every fault, by name.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 12] = [
         Fault::RateLimit,
         Fault::ServerError,
         Fault::Unavailable,
@@ -65,6 +68,7 @@ impl Fault {
         Fault::EndlessEmpty,
         Fault::Stall,
         Fault::Empty,
+        Fault::NewEnumValues,
     ];
 
     /// The fault's name (`--fault NAME`, `x-mock-fault: NAME`).
@@ -81,6 +85,7 @@ impl Fault {
             Fault::EndlessEmpty => "endless-empty",
             Fault::Stall => "stall",
             Fault::Empty => "empty",
+            Fault::NewEnumValues => "new-enum-values",
         }
     }
 }
@@ -558,6 +563,10 @@ async fn subtotal_list(
         .await
 }
 
+/// The status and type [`Fault::NewEnumValues`] gives every Togai purchase.
+const NEW_STATUS: &str = "PARTIALLY_REFUNDED";
+const NEW_TYPE: &str = "SUBSCRIPTION";
+
 async fn togai_get(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -573,12 +582,12 @@ async fn togai_get(
     }
     match shared.data.togai_details.iter().find(|r| r.id == id) {
         Some(record) => {
-            reply
-                .json(
-                    StatusCode::OK,
-                    &serde_json::to_value(record).unwrap_or(Value::Null),
-                )
-                .await
+            let mut record = serde_json::to_value(record).unwrap_or(Value::Null);
+            if reply.is(Fault::NewEnumValues) {
+                record["status"] = json!(NEW_STATUS);
+                record["type"] = json!(NEW_TYPE);
+            }
+            reply.json(StatusCode::OK, &record).await
         }
         None => {
             reply
@@ -638,6 +647,12 @@ async fn togai_list(
             (page, (end < rows.len()).then_some(end))
         };
     let mut body = json!({"data": page, "context": {"pageSize": size, "sortOrder": "DESC"}});
+    if reply.is(Fault::NewEnumValues) {
+        for item in body["data"].as_array_mut().into_iter().flatten() {
+            item["status"] = json!(NEW_STATUS);
+            item["type"] = json!(NEW_TYPE);
+        }
+    }
     if let Some(next) = next {
         body["nextToken"] = json!(format!("next.{next}"));
     }

@@ -83,46 +83,44 @@ impl CoCalcClient {
         let this = self.clone();
         // The first row of the previous page, to catch a server that ignores `offset`.
         let previous_first = ::std::sync::Arc::new(::std::sync::Mutex::new(None::<i64>));
-        paginate::pages(
-            Provider::CoCalc,
-            0u64,
-            this.client.inner.prefetch,
-            this.client.inner.limits,
-            move |offset| {
-                let this = this.clone();
-                let previous_first = previous_first.clone();
-                let request = types::GetPurchasesRequest {
-                    limit: ::std::num::NonZeroU64::new(u64::from(limit)).expect("checked above"),
-                    offset: Some(offset),
-                    ..Default::default()
+        paginate::pages(&self.client.inner, 0u64, move |offset| {
+            let this = this.clone();
+            let previous_first = previous_first.clone();
+            let request = types::GetPurchasesRequest {
+                limit: ::std::num::NonZeroU64::new(u64::from(limit)).expect("checked above"),
+                offset: Some(offset),
+                ..Default::default()
+            };
+            async move {
+                let rows = this.get_purchases(request).await?;
+                let first = rows.first().map(|r| r.id);
+                let repeated = {
+                    let mut previous = previous_first.lock().unwrap_or_else(|p| p.into_inner());
+                    let repeated = first.is_some() && *previous == first;
+                    *previous = first;
+                    repeated
                 };
-                async move {
-                    let rows = this.get_purchases(request).await?;
-                    let first = rows.first().map(|r| r.id);
-                    let repeated = {
-                        let mut previous = previous_first.lock().unwrap_or_else(|p| p.into_inner());
-                        let repeated = first.is_some() && *previous == first;
-                        *previous = first;
-                        repeated
-                    };
-                    if repeated {
-                        return Err(crate::Error::PaginationLoop {
-                            provider: Provider::CoCalc,
-                            detail: format!("offset {offset} returned the previous page again"),
-                        });
-                    }
-                    let taken = rows.len() as u64;
-                    let next = (taken >= u64::from(limit)).then(|| offset + taken);
-                    Ok(Fetched { items: rows, next })
+                if repeated {
+                    return Err(crate::Error::PaginationLoop {
+                        provider: Provider::CoCalc,
+                        detail: format!("offset {offset} returned the previous page again"),
+                    });
                 }
-            },
-        )
+                let taken = rows.len() as u64;
+                let next = (taken >= u64::from(limit)).then(|| offset + taken);
+                Ok(Fetched { items: rows, next })
+            }
+        })
     }
 
     /// Every purchase, normalized.
     pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
+        let redactor = self.client.inner.redactor().clone();
         paginate::items(self.pages(limit))
-            .map(|r| r.and_then(Purchase::try_from))
+            .map(move |r| {
+                r.and_then(Purchase::try_from)
+                    .map_err(|e| e.redacted(&redactor))
+            })
             .boxed()
     }
 }

@@ -79,33 +79,27 @@ impl KitClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(
-            Provider::Kit,
-            None::<String>,
-            this.client.inner.prefetch,
-            this.client.inner.limits,
-            move |after| {
-                let this = this.clone();
-                async move {
-                    let page = this.list_page(per_page, after.as_deref()).await?;
-                    let next = match (page.pagination.has_next_page, page.pagination.end_cursor) {
-                        (false, _) => None,
-                        (true, Some(cursor)) => Some(Some(cursor)),
-                        (true, None) => {
-                            return Err(crate::Error::InvalidPage {
-                                provider: Provider::Kit,
-                                operation: "list_purchases",
-                                detail: "has_next_page is true but end_cursor is null".into(),
-                            })
-                        }
-                    };
-                    Ok(Fetched {
-                        items: page.purchases,
-                        next,
-                    })
-                }
-            },
-        )
+        paginate::pages(&self.client.inner, None::<String>, move |after| {
+            let this = this.clone();
+            async move {
+                let page = this.list_page(per_page, after.as_deref()).await?;
+                let next = match (page.pagination.has_next_page, page.pagination.end_cursor) {
+                    (false, _) => None,
+                    (true, Some(cursor)) => Some(Some(cursor)),
+                    (true, None) => {
+                        return Err(crate::Error::InvalidPage {
+                            provider: Provider::Kit,
+                            operation: "list_purchases",
+                            detail: "has_next_page is true but end_cursor is null".into(),
+                        })
+                    }
+                };
+                Ok(Fetched {
+                    items: page.purchases,
+                    next,
+                })
+            }
+        })
     }
 
     /// Every purchase as Kit's own record.
@@ -118,8 +112,12 @@ impl KitClient {
 
     /// Every purchase, normalized.
     pub fn purchases(&self, per_page: u32) -> PurchaseStream<'static> {
+        let redactor = self.client.inner.redactor().clone();
         self.items(per_page)
-            .map(|r| r.and_then(Purchase::try_from))
+            .map(move |r| {
+                r.and_then(Purchase::try_from)
+                    .map_err(|e| e.redacted(&redactor))
+            })
             .boxed()
     }
 }

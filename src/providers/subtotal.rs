@@ -84,16 +84,11 @@ impl SubtotalClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(
-            Provider::Subtotal,
-            None::<String>,
-            this.client.inner.prefetch,
-            this.client.inner.limits,
-            move |after| {
-                let this = this.clone();
-                async move {
-                    let page = this.list_page(limit, after.as_deref()).await?;
-                    let next = match (page.has_more, page.purchases.last()) {
+        paginate::pages(&self.client.inner, None::<String>, move |after| {
+            let this = this.clone();
+            async move {
+                let page = this.list_page(limit, after.as_deref()).await?;
+                let next = match (page.has_more, page.purchases.last()) {
                         (false, _) => None,
                         (true, Some(last)) => Some(Some(last.purchase_id.clone())),
                         (true, None) => {
@@ -104,19 +99,22 @@ impl SubtotalClient {
                             })
                         }
                     };
-                    Ok(Fetched {
-                        items: page.purchases,
-                        next,
-                    })
-                }
-            },
-        )
+                Ok(Fetched {
+                    items: page.purchases,
+                    next,
+                })
+            }
+        })
     }
 
     /// Every purchase, normalized.
     pub fn purchases(&self, limit: u32) -> PurchaseStream<'static> {
+        let redactor = self.client.inner.redactor().clone();
         paginate::items(self.pages(limit))
-            .map(|r| r.and_then(Purchase::try_from))
+            .map(move |r| {
+                r.and_then(Purchase::try_from)
+                    .map_err(|e| e.redacted(&redactor))
+            })
             .boxed()
     }
 }

@@ -103,41 +103,39 @@ impl TogaiClient {
         }
         let this = self.clone();
         let account = account_id.to_string();
-        paginate::pages(
-            Provider::Togai,
-            None::<String>,
-            this.client.inner.prefetch,
-            this.client.inner.limits,
-            move |token| {
-                let this = this.clone();
-                let account = account.clone();
-                async move {
-                    let page = this
-                        .list_page(&account, page_size, token.as_deref())
-                        .await?;
-                    let next = page.next_token.filter(|t| !t.is_empty()).map(Some);
-                    let items = match (page.data, &next) {
-                        (Some(items), _) => items,
-                        (None, None) => Vec::new(),
-                        (None, Some(_)) => {
-                            return Err(crate::Error::InvalidPage {
-                                provider: Provider::Togai,
-                                operation: "list_purchases",
-                                detail: "the page has a nextToken but no data".into(),
-                            })
-                        }
-                    };
-                    Ok(Fetched { items, next })
-                }
-            },
-        )
+        paginate::pages(&self.client.inner, None::<String>, move |token| {
+            let this = this.clone();
+            let account = account.clone();
+            async move {
+                let page = this
+                    .list_page(&account, page_size, token.as_deref())
+                    .await?;
+                let next = page.next_token.filter(|t| !t.is_empty()).map(Some);
+                let items = match (page.data, &next) {
+                    (Some(items), _) => items,
+                    (None, None) => Vec::new(),
+                    (None, Some(_)) => {
+                        return Err(crate::Error::InvalidPage {
+                            provider: Provider::Togai,
+                            operation: "list_purchases",
+                            detail: "the page has a nextToken but no data".into(),
+                        })
+                    }
+                };
+                Ok(Fetched { items, next })
+            }
+        })
     }
 
     /// Every purchase of an account, normalized (the customer is `account_id`).
     pub fn purchases(&self, account_id: &str, page_size: u32) -> PurchaseStream<'static> {
+        let redactor = self.client.inner.redactor().clone();
         let account = account_id.to_string();
         paginate::items(self.pages(account_id, page_size))
-            .map(move |r| r.and_then(|p| Purchase::from_togai(p, &account)))
+            .map(move |r| {
+                r.and_then(|p| Purchase::from_togai(p, &account))
+                    .map_err(|e| e.redacted(&redactor))
+            })
             .boxed()
     }
 }

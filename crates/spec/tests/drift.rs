@@ -258,14 +258,14 @@ fn response_optional_property_added() {
 }
 
 #[test]
-fn response_enum_value_added_is_a_warning() {
+fn response_enum_value_added_is_info_because_response_enums_are_open() {
     let r = drift(|s| {
         s.replace(
             "status: {type: string, enum: [paid, refunded]}",
             "status: {type: string, enum: [paid, refunded, disputed]}",
         )
     });
-    assert_only(&r, "response-enum-value-added", Level::Warning);
+    assert_only(&r, "response-enum-value-added", Level::Info);
 }
 
 #[test]

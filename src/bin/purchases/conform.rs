@@ -1,7 +1,7 @@
 //! `purchases conform`: the conformance report.
 
 use purchase_clients::conform::live::{check_live, LiveCredentials, LiveOutcome};
-use purchase_clients::conform::{self, KnownDeviations, SampleReport};
+use purchase_clients::conform::{self, KnownDeviations, SampleReport, SourceDisagreement};
 use purchase_clients::{ClientOptions, Provider};
 use serde_json::json;
 use std::path::PathBuf;
@@ -79,9 +79,24 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     };
 
     let mut reports: Vec<SampleReport> = Vec::new();
+    let mut disagreements: Vec<SourceDisagreement> = Vec::new();
+    let mut stale_disagreements: Vec<(SourceDisagreement, String)> = Vec::new();
     for p in &providers {
         let (documented, normalized) = specs(*p, args.specs.as_ref())?;
         reports.extend(conform::check(*p, &documented, &normalized, &known));
+        let file = conform::spec_file(*p);
+        disagreements.extend(
+            known
+                .disagreements
+                .iter()
+                .filter(|d| d.file == file)
+                .cloned(),
+        );
+        stale_disagreements.extend(
+            conform::stale_disagreements(&known, *p, &normalized)
+                .into_iter()
+                .map(|(d, why)| (d.clone(), why)),
+        );
     }
     let stale: Vec<_> = conform::stale_deviations(&known, &reports)
         .into_iter()
@@ -108,7 +123,7 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     let live_failed = live
         .iter()
         .any(|(_, o)| matches!(o, LiveOutcome::Failed(_)));
-    let failed = new > 0 || !stale.is_empty() || live_failed;
+    let failed = new > 0 || !stale.is_empty() || live_failed || !stale_disagreements.is_empty();
 
     match args.format {
         Format::Json => {
@@ -129,6 +144,11 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 "new_findings": new,
                 "samples": reports,
                 "stale_known_deviations": stale,
+                "source_disagreements": disagreements,
+                "stale_source_disagreements": stale_disagreements
+                    .iter()
+                    .map(|(d, why)| json!({"disagreement": d, "why": why}))
+                    .collect::<Vec<_>>(),
                 "live": live_json,
             });
             println!(
@@ -136,13 +156,39 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
             );
         }
-        Format::Text => print_text(&providers, &reports, &stale, &live, new),
+        Format::Text => {
+            print_text(&providers, &reports, &stale, &live, new);
+            print_disagreements(&disagreements, &stale_disagreements);
+        }
     }
     Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Where a spec's two sources disagree, each with what the spec does about it.
+fn print_disagreements(all: &[SourceDisagreement], stale: &[(SourceDisagreement, String)]) {
+    if !all.is_empty() {
+        println!(
+            "Where the sources disagree ({}; the spec accepts what either allows):",
+            all.len()
+        );
+        for d in all {
+            println!("  {} {}", d.file, d.at);
+            println!("      docs: {}", d.docs);
+            println!("      published: {}", d.published);
+            println!("      spec: {}", d.resolution);
+        }
+        println!();
+    }
+    for (d, why) in stale {
+        println!(
+            "Stale source disagreement (no longer holds; update it): {} {}: {why}",
+            d.file, d.at
+        );
+    }
 }
 
 fn mark(ok: bool) -> &'static str {

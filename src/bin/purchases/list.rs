@@ -46,8 +46,15 @@ pub fn options(base_url: Option<&str>) -> ClientOptions {
     }
 }
 
+/// Whether a progress line may be drawn (not while tracing writes to stderr).
+static PROGRESS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+pub fn set_progress(on: bool) {
+    PROGRESS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
 fn progress() -> Option<ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || !PROGRESS.load(std::sync::atomic::Ordering::Relaxed) {
         return None;
     }
     let bar = ProgressBar::new_spinner();

@@ -14,8 +14,36 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "purchases", version, about)]
 struct Cli {
+    /// Show what the client does on stderr: -v each request (provider, operation, attempt,
+    /// method, path template, status, time), retries and pages; -vv more. `RUST_LOG`
+    /// (e.g. `RUST_LOG=purchase_clients=debug`) overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Sends the library's tracing to stderr (never stdout, which carries the data).
+fn init_tracing(verbose: u8) -> bool {
+    use std::io::IsTerminal;
+    use tracing_subscriber::{fmt::format::FmtSpan, EnvFilter};
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ if verbose == 0 => return false,
+        _ => EnvFilter::new(match verbose {
+            1 => "purchase_clients=info",
+            2 => "purchase_clients=debug",
+            _ => "purchase_clients=trace",
+        }),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .init();
+    true
 }
 
 #[derive(Subcommand)]
@@ -81,6 +109,8 @@ impl From<std::io::Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let tracing = init_tracing(cli.verbose);
+    list::set_progress(!tracing);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

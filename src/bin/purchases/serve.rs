@@ -20,8 +20,8 @@ pub struct MockArgs {
     #[arg(long, default_value_t = 250)]
     count: usize,
     /// Inject a fault: rate-limit, server-error, unavailable, slow, malformed,
-    /// echo-credentials, redirect-off-origin, endless, endless-empty, stall or empty
-    /// (repeatable).
+    /// echo-credentials, redirect-off-origin, endless, endless-empty, stall, empty or
+    /// new-enum-values (repeatable).
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<Fault>,
     /// Extra latency for every response, in milliseconds.

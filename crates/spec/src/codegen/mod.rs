@@ -12,9 +12,17 @@
 //!   unless its global `arbitrary_precision` feature is on. Each `Decimal` field is given a
 //!   `deserialize_with` function (see `purchase_clients::decimal`) that reads the number's
 //!   text instead, with no global side effect.
+//! * **Response enums are open** ([`open_enums`]): every string enum a response can reach
+//!   keeps values the spec does not list instead of failing the whole response, and the build
+//!   fails if one is left closed.
+//! * **Response structs can grow.** Every generated struct with named fields is
+//!   `#[non_exhaustive]`: a field an API adds is a minor release of this crate, not a breaking
+//!   one. Callers build values with the generated builders (`Type::builder()`).
 //! * **The generated constructor works.** `Client::new` builds a `reqwest::Client`; with
 //!   rustls and an explicitly chosen crypto provider that needs the provider installed first,
 //!   so a configurable statement is put at the top of `Client::new`.
+
+pub mod open_enums;
 
 use crate::{Error, Step};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -144,6 +152,9 @@ pub fn generate_from_value(
         datetime_fields(&mut file, plain, option);
     }
     drop_derived_deserialize(&mut file, &options.hand_written_deserialize).map_err(fail)?;
+    open_enums::open_response_enums(&mut file).map_err(fail)?;
+    open_enums::check_open_enums(&file).map_err(fail)?;
+    non_exhaustive_structs(&mut file);
     if let Some(prelude) = &options.client_new_prelude {
         let stmt: syn::Stmt = syn::parse_str(prelude)
             .map_err(|e| fail(format!("client_new_prelude is not a statement: {e}")))?;
@@ -437,6 +448,27 @@ pub fn drop_derived_deserialize(file: &mut syn::File, names: &[String]) -> Resul
         Err(format!(
             "no generated type derives Deserialize under the name(s) {missing:?} listed for a hand-written Deserialize"
         ))
+    }
+}
+
+/// Marks every struct with named fields in the `types` module `#[non_exhaustive]`, so that
+/// a field added upstream is not a breaking change for code outside the crate (which builds
+/// values through the generated builders instead of struct literals).
+pub fn non_exhaustive_structs(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+            if let syn::Item::Struct(s) = item {
+                let named = matches!(s.fields, syn::Fields::Named(_));
+                let public = matches!(s.vis, syn::Visibility::Public(_));
+                if named && public && !s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                    s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+                }
+            }
+        }
     }
 }
 
@@ -797,6 +829,13 @@ pub fn surface(file: &syn::File) -> String {
             .replace(",>", ">")
             .replace(',', ", ")
     }
+    fn non_exhaustive(attrs: &[syn::Attribute]) -> &'static str {
+        if attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            "#[non_exhaustive] "
+        } else {
+            ""
+        }
+    }
     fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
         items.iter().find_map(|i| match i {
             syn::Item::Mod(m) if m.ident == name => {
@@ -813,7 +852,7 @@ pub fn surface(file: &syn::File) -> String {
                     if matches!(s.vis, syn::Visibility::Public(_))
                         && s.ident != "ConversionError" =>
                 {
-                    out.push_str(&format!("type {}", s.ident));
+                    out.push_str(&format!("{}type {}", non_exhaustive(&s.attrs), s.ident));
                     match &s.fields {
                         syn::Fields::Named(f) => {
                             out.push_str(" {\n");
@@ -835,7 +874,11 @@ pub fn surface(file: &syn::File) -> String {
                     }
                 }
                 syn::Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)) => {
-                    out.push_str(&format!("enum {} {{\n", e.ident));
+                    out.push_str(&format!(
+                        "{}enum {} {{\n",
+                        non_exhaustive(&e.attrs),
+                        e.ident
+                    ));
                     for v in &e.variants {
                         let inner: Vec<String> = v.fields.iter().map(|f| ty(&f.ty)).collect();
                         if inner.is_empty() {

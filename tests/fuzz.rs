@@ -4,7 +4,8 @@
 //! credentials.
 //!
 //! `cargo test` runs a bounded number of cases per property (64, or 16 for the CLI, which
-//! starts a process per case). A long campaign:
+//! starts a process per case). A long campaign (the CLI gets a tenth of the cases unless
+//! `FUZZ_CLI_CASES` says otherwise):
 //!
 //! ```sh
 //! FUZZ_CASES=20000 cargo test --release --all-features --test fuzz
@@ -35,6 +36,15 @@ fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(default)
+}
+
+/// Cases for the CLI, which starts a process per case: `FUZZ_CLI_CASES`, or a tenth of
+/// `FUZZ_CASES`, or `default`.
+fn cli_cases(default: u32) -> u32 {
+    std::env::var("FUZZ_CLI_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| cases(default * 10) / 10)
 }
 
 // Credentials with characters that URL, JSON and base64 encodings all change.
@@ -512,7 +522,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(16), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cli_cases(16), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn the_cli_prints_no_credential_and_no_raw_escape_whatever_the_server_sends(

@@ -33,7 +33,10 @@ fn the_checked_in_specs_have_no_drift_against_themselves() {
             .get_output()
             .stdout
             .clone();
-        assert_eq!(String::from_utf8(out).unwrap(), "no changes\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "no changes\n0 breaking, 0 warning, 0 info\ncrate: patch\n"
+        );
         purchases()
             .args(["drift", "--provider", p, "--against", &f])
             .assert()
@@ -52,10 +55,13 @@ fn a_breaking_change_exits_1_and_fail_on_never_exits_0() {
         .code(1);
     let text = String::from_utf8(a.get_output().stdout.clone()).unwrap();
     assert!(
-        text.contains("BREAKING response-property-removed"),
+        text.contains("BREAKING response-required-property-removed"),
         "{text}"
     );
-    assert!(text.contains("1 breaking, 0 warning, 1 info"), "{text}");
+    assert!(
+        text.ends_with("1 breaking, 0 warning, 1 info\ncrate: major\n"),
+        "{text}"
+    );
     purchases()
         .args(["drift", "--fail-on", "never", &spec("kit.yaml")])
         .arg(&new)
@@ -98,7 +104,9 @@ fn markdown_and_json_reports() {
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("### Spec drift"), "{md}");
     assert!(
-        md.contains("| 🔴 breaking | `response-property-removed` | `GET /v4/purchases` |"),
+        md.contains(
+            "| 🔴 breaking | `response-required-property-removed` | major | `GET /v4/purchases` |"
+        ),
         "{md}"
     );
     let out = purchases()
@@ -114,8 +122,158 @@ fn markdown_and_json_reports() {
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["changes"][0]["rule"], "response-property-removed");
+    assert_eq!(
+        v["changes"][0]["rule"],
+        "response-required-property-removed"
+    );
     assert_eq!(v["changes"][0]["level"], "breaking");
+    assert_eq!(v["changes"][0]["semver"], "major");
+    assert_eq!(v["changes"][0]["document"], "old");
+    assert_eq!(v["summary"]["crate"], "major");
+    // The report fits its published JSON Schema.
+    let schema = purchases().args(["drift", "--schema"]).output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut broken = v.clone();
+    broken["changes"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&broken));
+}
+
+fn drift_output(args: &[&str], new: &std::path::Path) -> std::process::Output {
+    purchases()
+        .arg("drift")
+        .args(args)
+        .arg(spec("kit.yaml"))
+        .arg(new)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn github_actions_and_junit_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = edited_kit(dir.path());
+    let out = drift_output(&["--format", "githubactions"], &new);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("::error title=response-required-property-removed::in API GET /v4/purchases property total was removed"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("::notice title=response-optional-property-added::"),
+        "{text}"
+    );
+    let out = drift_output(&["--format", "junit"], &new);
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>"),
+        "{xml}"
+    );
+    assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+}
+
+#[test]
+fn an_ignore_file_sets_changes_aside_and_reports_stale_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = edited_kit(dir.path());
+    let ignore = dir.path().join("ignore.toml");
+    std::fs::write(
+        &ignore,
+        r#"
+[[ignore]]
+rule = "response-required-property-removed"
+operation = "GET /v4/purchases"
+reason = "we read the total from the invoice instead"
+
+[[ignore]]
+rule = "request-parameter-removed"
+pointer = "/paths/~1v4~1purchases/get/parameters"
+reason = "no such change any more"
+"#,
+    )
+    .unwrap();
+    let out = drift_output(&["--ignore", ignore.to_str().unwrap()], &new);
+    assert_eq!(out.status.code(), Some(0), "the breaking change is ignored");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("ignored  response-required-property-removed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("we read the total from the invoice instead"),
+        "{text}"
+    );
+    assert!(
+        text.contains("stale ignore entry (matches nothing): request-parameter-removed"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("0 breaking, 0 warning, 1 info\ncrate: minor\n"),
+        "{text}"
+    );
+    for (bad, expect) in [
+        (
+            "[[ignore]]\nrule = \"response-required-property-removed\"\noperation = \"GET /x\"\n",
+            "reason",
+        ),
+        (
+            "[[ignore]]\nrule = \"no-such-rule\"\noperation = \"GET /x\"\nreason = \"r\"\n",
+            "unknown rule id",
+        ),
+        (
+            "[[ignore]]\nrule = \"response-required-property-removed\"\nreason = \"r\"\n",
+            "operation or a pointer",
+        ),
+        ("not toml [", "ignore file"),
+    ] {
+        std::fs::write(&ignore, bad).unwrap();
+        let out = drift_output(&["--ignore", ignore.to_str().unwrap()], &new);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expect), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn a_levels_file_overrides_and_drops_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = edited_kit(dir.path());
+    let levels = dir.path().join("levels.txt");
+    std::fs::write(
+        &levels,
+        "# our client reads totals elsewhere\nresponse-required-property-removed warn\nresponse-optional-property-added none\n",
+    )
+    .unwrap();
+    let out = drift_output(&["--levels", levels.to_str().unwrap()], &new);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("WARNING  response-required-property-removed"),
+        "{text}"
+    );
+    assert!(!text.contains("response-optional-property-added"), "{text}");
+    for bad in [
+        "response-required-property-removed fatal\n",
+        "no-such-rule info\n",
+        "one two three\n",
+    ] {
+        std::fs::write(&levels, bad).unwrap();
+        let out = drift_output(&["--levels", levels.to_str().unwrap()], &new);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8(out.stderr)
+                .unwrap()
+                .contains("levels file, line 1"),
+            "{bad}"
+        );
+    }
 }
 
 #[test]
@@ -179,7 +337,11 @@ fn spec_update_writes_the_spec_refreshes_provenance_and_reports() {
         .stdout
         .clone();
     let text = String::from_utf8(out).unwrap();
-    assert!(text.contains("response-property-removed"), "{text}");
+    assert!(
+        text.contains("response-required-property-removed"),
+        "{text}"
+    );
+    assert!(text.ends_with("crate: major\n"), "{text}");
     let written = std::fs::read(specs.join("kit.yaml")).unwrap();
     assert_eq!(written, std::fs::read(&new).unwrap());
     use sha2::Digest;

@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use purchase_clients::Provider;
-use purchase_spec::drift::{compare_texts, DriftReport, Level};
+use purchase_spec::drift::{compare_texts, DriftReport, Level, Policy};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -11,6 +11,10 @@ pub enum Format {
     Text,
     Json,
     Markdown,
+    /// GitHub Actions workflow annotations.
+    Githubactions,
+    /// JUnit XML (a test case per change, failing at or above --fail-on).
+    Junit,
 }
 
 #[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
@@ -23,6 +27,19 @@ pub enum FailOn {
 
 #[derive(clap::Args)]
 pub struct DriftArgs {
+    /// Print the JSON Schema of the JSON report and exit.
+    #[arg(long, conflicts_with_all = ["old", "new", "provider", "rules"])]
+    schema: bool,
+    /// Print every rule (id, level, crate impact, reason, oasdiff id) as Markdown and exit.
+    #[arg(long, conflicts_with_all = ["old", "new", "provider"])]
+    rules: bool,
+    /// An ignore file (TOML): `[[ignore]]` entries with `rule`, `operation` and/or
+    /// `pointer`, and a mandatory `reason`. Entries that match nothing are reported.
+    #[arg(long, value_name = "FILE")]
+    ignore: Option<PathBuf>,
+    /// A levels file: one `RULE-ID LEVEL` a line (breaking, warning, info or none).
+    #[arg(long, value_name = "FILE")]
+    levels: Option<PathBuf>,
     /// The old spec (file), or with --provider the candidate is --against.
     old: Option<String>,
     /// The new spec (file).
@@ -79,25 +96,59 @@ pub async fn read_spec(source: &str) -> Result<String, Failure> {
     })
 }
 
-fn render(report: &DriftReport, format: Format) -> String {
+fn threshold(fail_on: FailOn) -> Option<Level> {
+    match fail_on {
+        FailOn::Breaking => Some(Level::Breaking),
+        FailOn::Warning => Some(Level::Warning),
+        FailOn::Info => Some(Level::Info),
+        FailOn::Never => None,
+    }
+}
+
+fn render(report: &DriftReport, format: Format, fail_on: FailOn) -> String {
     match format {
         Format::Text => report.to_text(),
         Format::Markdown => report.to_markdown(),
         Format::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        Format::Githubactions => report.to_github_actions(),
+        Format::Junit => report.to_junit(threshold(fail_on)),
     }
 }
 
 fn fails(report: &DriftReport, fail_on: FailOn) -> bool {
-    let threshold = match fail_on {
-        FailOn::Breaking => Level::Breaking,
-        FailOn::Warning => Level::Warning,
-        FailOn::Info => Level::Info,
-        FailOn::Never => return false,
+    threshold(fail_on).is_some_and(|t| report.max_level().is_some_and(|l| l >= t))
+}
+
+/// The ignore and levels files, read and checked (a malformed one is a usage error).
+fn policy(args: &DriftArgs) -> Result<Policy, Failure> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", p.display())))
     };
-    report.max_level().is_some_and(|l| l >= threshold)
+    let mut policy = Policy::default();
+    if let Some(path) = &args.levels {
+        policy = policy.with_levels(&read(path)?).map_err(Failure::usage)?;
+    }
+    if let Some(path) = &args.ignore {
+        policy = policy.with_ignore(&read(path)?).map_err(Failure::usage)?;
+    }
+    Ok(policy)
 }
 
 pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
+    if args.schema {
+        let schema = DriftReport::json_schema();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&schema).unwrap_or_default()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.rules {
+        print!("{}", purchase_spec::drift::rules_markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let policy = policy(&args)?;
     let (old_name, old, new_name, new) = match (&args.provider, &args.old, &args.new) {
         (Some(p), _, _) => {
             let against = args.against.clone().unwrap_or_default();
@@ -123,7 +174,8 @@ pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
     };
     let report = compare_texts(&old_name, &old, &new_name, &new)
         .map_err(|e| Failure::usage(e.to_string()))?;
-    print!("{}", render(&report, args.format));
+    let report = policy.apply(report);
+    print!("{}", render(&report, args.format, args.fail_on));
     Ok(if fails(&report, args.fail_on) {
         ExitCode::FAILURE
     } else {

@@ -1,0 +1,618 @@
+//! Comparing two canonical schemas, from the side of a client that sends (requests) or
+//! decodes (responses) them.
+
+use super::canonical::{Bound, Schema, BOUNDS};
+use super::Finding;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
+
+/// Where a schema sits: it decides the rule ids and whether looser or stricter hurts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// A request parameter's schema.
+    Parameter,
+    /// A request body (or a property in it).
+    RequestBody,
+    /// A response body (or a property in it).
+    ResponseBody,
+    /// A response header's schema.
+    ResponseHeader,
+}
+
+impl Scope {
+    fn request(self) -> bool {
+        matches!(self, Scope::Parameter | Scope::RequestBody)
+    }
+
+    /// The rule id prefix for a schema here: the body itself, or a property in it.
+    fn prefix(self, root: bool) -> &'static str {
+        match (self, root) {
+            (Scope::Parameter, _) => "request-parameter-",
+            (Scope::RequestBody, true) => "request-body-",
+            (Scope::RequestBody, false) => "request-property-",
+            (Scope::ResponseBody, true) => "response-body-",
+            (Scope::ResponseBody, false) => "response-property-",
+            (Scope::ResponseHeader, _) => "response-header-",
+        }
+    }
+}
+
+type MemoKey = (String, String, Scope, bool);
+
+/// Compares schemas, remembering what a pair of shared schemas gave so that a component
+/// used by many operations is compared once.
+#[derive(Default)]
+pub struct SchemaDiff {
+    memo: HashMap<MemoKey, Vec<Finding>>,
+}
+
+/// What one comparison collects.
+struct Out {
+    findings: Vec<Finding>,
+}
+
+impl Out {
+    fn push(&mut self, rule: String, at: &str, old_side: bool, message: String) {
+        if let Some(rule) = super::rules::find(&rule) {
+            self.findings.push(Finding {
+                rule: rule.id,
+                pointer: at.to_string(),
+                old_side,
+                message,
+            });
+        }
+    }
+}
+
+/// A short name for the schema at `at`, for messages: `property total`, `items`, ...
+fn label(at: &str) -> String {
+    let mut parts = at.rsplit('/');
+    let last = parts
+        .next()
+        .unwrap_or("")
+        .replace("~1", "/")
+        .replace("~0", "~");
+    match parts.next() {
+        Some("properties") => format!("property {last}"),
+        Some("oneOf" | "anyOf") => format!("alternative {last}"),
+        _ if last == "items" => "items".into(),
+        _ if last == "schema" => "schema".into(),
+        _ => last,
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl SchemaDiff {
+    /// Every difference between `old` and `new` in `scope`; `root` for the schema of a body
+    /// or parameter itself (not a property in it).
+    pub fn compare(
+        &mut self,
+        old: &Schema,
+        new: &Schema,
+        scope: Scope,
+        root: bool,
+    ) -> Vec<Finding> {
+        if old.fingerprint == new.fingerprint && old.docs_fingerprint == new.docs_fingerprint {
+            return Vec::new();
+        }
+        let key = (old.at.clone(), new.at.clone(), scope, root);
+        if let Some(done) = self.memo.get(&key) {
+            return done.clone();
+        }
+        // A cycle back to itself: marking first keeps a recursive pair from recursing forever.
+        self.memo.insert(key.clone(), Vec::new());
+        let mut out = Out {
+            findings: Vec::new(),
+        };
+        self.schema(&mut out, old, new, scope, root);
+        self.memo.insert(key, out.findings.clone());
+        out.findings
+    }
+
+    fn schema(&mut self, out: &mut Out, old: &Schema, new: &Schema, scope: Scope, root: bool) {
+        let (at, what) = (new.at.as_str(), label(&new.at));
+        if old.docs != new.docs {
+            out.push(
+                "documentation-changed".into(),
+                at,
+                false,
+                format!("{what}: documentation changed"),
+            );
+        }
+        if old.fingerprint == new.fingerprint {
+            self.children(out, old, new, scope);
+            return;
+        }
+        if old.cycle.is_some() || new.cycle.is_some() {
+            return;
+        }
+        let prefix = scope.prefix(root);
+        for conflict in new.conflicts.iter().filter(|c| !old.conflicts.contains(c)) {
+            out.push(
+                "schema-all-of-conflict".into(),
+                at,
+                false,
+                format!("{what}: the allOf parts disagree on {conflict}"),
+            );
+        }
+        if self.types(out, old, new, prefix, scope) {
+            return;
+        }
+        nullable(out, old, new, prefix, scope, &what);
+        enums(out, old, new, prefix, scope, &what);
+        bounds(out, old, new, prefix, &what);
+        pattern_and_default(out, old, new, prefix, &what);
+        if !root && scope != Scope::Parameter && scope != Scope::ResponseHeader {
+            let dir = if scope.request() {
+                "request"
+            } else {
+                "response"
+            };
+            match (old.deprecated, new.deprecated) {
+                (false, true) => out.push(
+                    format!("{dir}-property-deprecated"),
+                    at,
+                    false,
+                    format!("{what} is now deprecated"),
+                ),
+                (true, false) => out.push(
+                    format!("{dir}-property-reactivated"),
+                    at,
+                    false,
+                    format!("{what} is no longer deprecated"),
+                ),
+                _ => {}
+            }
+        }
+        self.properties(out, old, new, scope);
+        self.alternatives(out, old, new, scope, root);
+        self.children(out, old, new, scope);
+    }
+
+    /// Items and additional properties.
+    fn children(&mut self, out: &mut Out, old: &Schema, new: &Schema, scope: Scope) {
+        for (o, n) in [(&old.items, &new.items), (&old.additional, &new.additional)] {
+            if let (Some(o), Some(n)) = (o, n) {
+                let found = self.compare(o, n, scope, false);
+                out.findings.extend(found);
+            }
+        }
+        if old.fingerprint == new.fingerprint {
+            for (name, o) in &old.properties {
+                if let Some(n) = new.properties.get(name) {
+                    let found = self.compare(o, n, scope, false);
+                    out.findings.extend(found);
+                }
+            }
+        }
+    }
+
+    /// Type and format; `true` when the types differ so much that nothing deeper compares.
+    fn types(
+        &mut self,
+        out: &mut Out,
+        old: &Schema,
+        new: &Schema,
+        prefix: &str,
+        scope: Scope,
+    ) -> bool {
+        let at = new.at.as_str();
+        let what = label(at);
+        if old.types != new.types {
+            if let Some(change) = list_of_types(old, new) {
+                out.push(
+                    format!("{prefix}list-of-types-{change}"),
+                    at,
+                    false,
+                    format!("{what}: the list of types was {change}"),
+                );
+                return true;
+            }
+            let show_types = |s: &Schema| {
+                if s.types.is_empty() {
+                    "any".to_string()
+                } else {
+                    s.types.iter().cloned().collect::<Vec<_>>().join(" or ")
+                }
+            };
+            let (o, n) = (show_types(old), show_types(new));
+            let widened = (!old.types.is_empty() && new.types.is_empty())
+                || (o == "integer" && n == "number");
+            let narrowed = (old.types.is_empty() && !new.types.is_empty())
+                || (o == "number" && n == "integer");
+            let rule = if widened {
+                "type-generalized"
+            } else if narrowed && !scope.request() {
+                "type-specialized"
+            } else {
+                "type-changed"
+            };
+            out.push(
+                format!("{prefix}{rule}"),
+                at,
+                false,
+                format!("{what}: the type changed from {o} to {n}"),
+            );
+            return true;
+        }
+        if old.format != new.format {
+            let (o, n) = (
+                old.format.as_deref().unwrap_or("none"),
+                new.format.as_deref().unwrap_or("none"),
+            );
+            let widened = matches!(
+                (o, n),
+                ("int32", "int64") | ("float", "double") | ("int32" | "int64", "none")
+            );
+            let rule = match (widened, scope.request()) {
+                (true, _) => "type-generalized",
+                (false, false) if matches!((o, n), ("int64", "int32") | ("double", "float")) => {
+                    "type-specialized"
+                }
+                _ => "type-changed",
+            };
+            out.push(
+                format!("{prefix}{rule}"),
+                at,
+                false,
+                format!("{what}: the format changed from {o} to {n}"),
+            );
+        }
+        false
+    }
+
+    fn properties(&mut self, out: &mut Out, old: &Schema, new: &Schema, scope: Scope) {
+        let request = scope.request();
+        for (name, o) in &old.properties {
+            let Some(n) = new.properties.get(name) else {
+                let rule = match (request, old.required.contains(name)) {
+                    (true, _) => "request-property-removed",
+                    (false, true) => "response-required-property-removed",
+                    (false, false) => "response-optional-property-removed",
+                };
+                out.push(
+                    rule.into(),
+                    &o.at,
+                    true,
+                    format!("property {name} was removed"),
+                );
+                continue;
+            };
+            let (was, is) = (old.required.contains(name), new.required.contains(name));
+            let rule = match (request, was, is) {
+                (true, false, true) => Some("request-property-became-required"),
+                (true, true, false) => Some("request-property-became-optional"),
+                (false, true, false) => Some("response-property-became-optional"),
+                (false, false, true) => Some("response-property-became-required"),
+                _ => None,
+            };
+            if let Some(rule) = rule {
+                let state = if is { "required" } else { "optional" };
+                out.push(
+                    rule.into(),
+                    &n.at,
+                    false,
+                    format!("property {name} is now {state}"),
+                );
+            }
+            let found = self.compare(o, n, scope, false);
+            out.findings.extend(found);
+        }
+        for (name, n) in new
+            .properties
+            .iter()
+            .filter(|(k, _)| !old.properties.contains_key(*k))
+        {
+            let required = new.required.contains(name);
+            let rule = match (request, required) {
+                (true, true) => "new-required-request-property",
+                (true, false) => "new-optional-request-property",
+                (false, true) => "response-required-property-added",
+                (false, false) => "response-optional-property-added",
+            };
+            let kind = if required { "required" } else { "optional" };
+            out.push(
+                rule.into(),
+                &n.at,
+                false,
+                format!("new {kind} property {name}"),
+            );
+        }
+    }
+
+    /// `oneOf`/`anyOf`: alternatives are matched by what they are, not by position.
+    fn alternatives(
+        &mut self,
+        out: &mut Out,
+        old: &Schema,
+        new: &Schema,
+        scope: Scope,
+        root: bool,
+    ) {
+        let prefix = scope.prefix(root);
+        let what = label(&new.at);
+        if root
+            && old.one_of.is_empty()
+            && !new.one_of.is_empty()
+            && !old.is_empty()
+            && new.types.is_empty()
+        {
+            out.push(
+                format!("{prefix}wrapped-in-one-of"),
+                &new.at,
+                false,
+                format!("{what} is now a oneOf"),
+            );
+            return;
+        }
+        for (key, o, n) in [
+            ("one-of", &old.one_of, &new.one_of),
+            ("any-of", &old.any_of, &new.any_of),
+        ] {
+            let (pairs, removed, added) = match_alternatives(o, n);
+            for (a, b) in pairs {
+                let found = self.compare(a, b, scope, false);
+                out.findings.extend(found);
+            }
+            for a in removed {
+                out.push(
+                    format!("{prefix}{key}-removed"),
+                    &a.at,
+                    true,
+                    format!("{what}: a {key} alternative was removed"),
+                );
+            }
+            for b in added {
+                out.push(
+                    format!("{prefix}{key}-added"),
+                    &b.at,
+                    false,
+                    format!("{what}: a {key} alternative was added"),
+                );
+            }
+        }
+    }
+}
+
+/// `Some("widened")` when a single type became an `anyOf` of plain types that includes it
+/// (a 3.1 type list, once down-converted), `Some("narrowed")` for the reverse.
+fn list_of_types(old: &Schema, new: &Schema) -> Option<&'static str> {
+    fn plain_types(s: &Schema) -> Option<BTreeSet<String>> {
+        if !s.types.is_empty() || s.any_of.is_empty() {
+            return None;
+        }
+        s.any_of
+            .iter()
+            .map(|a| {
+                a.single_type()
+                    .filter(|_| a.properties.is_empty())
+                    .map(String::from)
+            })
+            .collect()
+    }
+    if let (Some(t), Some(list)) = (old.single_type(), plain_types(new)) {
+        return list.contains(t).then_some("widened");
+    }
+    if let (Some(list), Some(t)) = (plain_types(old), new.single_type()) {
+        return list.contains(t).then_some("narrowed");
+    }
+    None
+}
+
+/// Pairs alternatives: equal ones first, then by type and shared property names; what is
+/// left was removed or added.
+fn match_alternatives<'s>(
+    old: &'s [Rc<Schema>],
+    new: &'s [Rc<Schema>],
+) -> (
+    Vec<(&'s Schema, &'s Schema)>,
+    Vec<&'s Schema>,
+    Vec<&'s Schema>,
+) {
+    let mut left: Vec<&Schema> = old.iter().map(|a| a.as_ref()).collect();
+    let mut right: Vec<&Schema> = new.iter().map(|a| a.as_ref()).collect();
+    let mut pairs = Vec::new();
+    left.retain(
+        |a| match right.iter().position(|b| b.fingerprint == a.fingerprint) {
+            Some(i) => {
+                pairs.push((*a, right.remove(i)));
+                false
+            }
+            None => true,
+        },
+    );
+    let score = |a: &Schema, b: &Schema| -> usize {
+        let same_type = usize::from(a.types == b.types) * 1000;
+        let shared = a
+            .properties
+            .keys()
+            .filter(|k| b.properties.contains_key(*k))
+            .count();
+        same_type + shared
+    };
+    left.retain(|a| {
+        let best = right
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (score(a, b), i))
+            .filter(|(s, _)| *s >= 1000)
+            .max();
+        match best {
+            Some((_, i)) => {
+                pairs.push((*a, right.remove(i)));
+                false
+            }
+            None => true,
+        }
+    });
+    (pairs, left, right)
+}
+
+fn nullable(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, scope: Scope, what: &str) {
+    let _ = scope;
+    match (old.nullable, new.nullable) {
+        (false, true) => out.push(
+            format!("{prefix}became-nullable"),
+            &new.at,
+            false,
+            format!("{what} may now be null"),
+        ),
+        (true, false) => out.push(
+            format!("{prefix}became-not-nullable"),
+            &new.at,
+            false,
+            format!("{what} may no longer be null"),
+        ),
+        _ => {}
+    }
+}
+
+fn enums(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, scope: Scope, what: &str) {
+    let at = new.at.as_str();
+    match (&old.enum_values, &new.enum_values) {
+        (None, Some(values)) => {
+            let listed: Vec<String> = values.iter().map(show).collect();
+            out.push(
+                format!("{prefix}became-enum"),
+                at,
+                false,
+                format!("{what} is now one of {}", listed.join(", ")),
+            );
+        }
+        (Some(o), Some(n)) => {
+            for v in n.iter().filter(|v| !o.contains(v)) {
+                out.push(
+                    format!("{prefix}enum-value-added"),
+                    at,
+                    false,
+                    format!("{what}: new value {}", show(v)),
+                );
+            }
+            for v in o.iter().filter(|v| !n.contains(v)) {
+                let rule = if !scope.request() && prefix == "response-body-" {
+                    "response-mediatype-enum-value-removed".to_string()
+                } else {
+                    format!("{prefix}enum-value-removed")
+                };
+                out.push(
+                    rule,
+                    at,
+                    false,
+                    format!("{what}: value {} was removed", show(v)),
+                );
+            }
+        }
+        _ => {}
+    }
+    if let (Some(o), Some(n)) = (&old.extensible, &new.extensible) {
+        for v in o.iter().filter(|v| !n.contains(v)) {
+            if scope.request() {
+                out.push(
+                    format!("{prefix}x-extensible-enum-value-removed"),
+                    at,
+                    false,
+                    format!("{what}: extensible value {} was removed", show(v)),
+                );
+            } else {
+                out.push(
+                    format!("{prefix}enum-value-removed"),
+                    at,
+                    false,
+                    format!("{what}: extensible value {} was removed", show(v)),
+                );
+            }
+        }
+        for v in n.iter().filter(|v| !o.contains(v)) {
+            out.push(
+                format!("{prefix}enum-value-added"),
+                at,
+                false,
+                format!("{what}: new extensible value {}", show(v)),
+            );
+        }
+    }
+}
+
+fn bounds(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, what: &str) {
+    for (keyword, name) in BOUNDS {
+        let (o, n) = (old.bounds.get(keyword), new.bounds.get(keyword));
+        if o == n {
+            continue;
+        }
+        let exclusive = |b: Option<&Bound>| b.is_some_and(|b| b.exclusive);
+        let kw = if exclusive(n) || (n.is_none() && exclusive(o)) {
+            format!("exclusive-{name}")
+        } else {
+            name.to_string()
+        };
+        let change = match (o, n) {
+            (None, Some(_)) => "set",
+            (Some(_), None) => "unset",
+            (Some(a), Some(b)) if b.value > a.value => "increased",
+            (Some(a), Some(b)) if b.value < a.value => "decreased",
+            // Same value, exclusivity changed: excluding the bound is the stricter one.
+            (Some(_), Some(b)) if b.exclusive == name.starts_with("max") => "decreased",
+            _ => "increased",
+        };
+        let shown = |b: Option<&Bound>| b.map_or("none".to_string(), |b| b.value.to_string());
+        out.push(
+            format!("{prefix}{kw}-{change}"),
+            &new.at,
+            false,
+            format!("{what}: {keyword} {change} ({} to {})", shown(o), shown(n)),
+        );
+    }
+}
+
+fn pattern_and_default(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, what: &str) {
+    let at = new.at.as_str();
+    match (&old.pattern, &new.pattern) {
+        (None, Some(p)) => out.push(
+            format!("{prefix}pattern-added"),
+            at,
+            false,
+            format!("{what}: new pattern {p}"),
+        ),
+        (Some(p), None) => out.push(
+            format!("{prefix}pattern-removed"),
+            at,
+            false,
+            format!("{what}: pattern {p} was removed"),
+        ),
+        (Some(a), Some(b)) if a != b => out.push(
+            format!("{prefix}pattern-changed"),
+            at,
+            false,
+            format!("{what}: pattern changed from {a} to {b}"),
+        ),
+        _ => {}
+    }
+    match (&old.default, &new.default) {
+        (None, Some(d)) => out.push(
+            format!("{prefix}default-value-added"),
+            at,
+            false,
+            format!("{what}: new default {}", show(d)),
+        ),
+        (Some(d), None) => out.push(
+            format!("{prefix}default-value-removed"),
+            at,
+            false,
+            format!("{what}: default {} was removed", show(d)),
+        ),
+        (Some(a), Some(b)) if a != b => out.push(
+            format!("{prefix}default-value-changed"),
+            at,
+            false,
+            format!("{what}: default changed from {} to {}", show(a), show(b)),
+        ),
+        _ => {}
+    }
+}

@@ -1,0 +1,982 @@
+//! The document walk: servers, security schemes, operations, parameters, bodies and
+//! responses, each matched by identity (parameters by location and name as written, header
+//! names case-insensitively, path parameters by their place in the path).
+
+use super::canonical::{escape, Canon};
+use super::schema::{SchemaDiff, Scope};
+use super::Finding;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation, found in a document.
+pub struct Op<'a> {
+    /// `GET /v4/purchases`.
+    pub name: String,
+    path: &'a str,
+    path_item: &'a Value,
+    op: &'a Value,
+    /// JSON pointer to the operation.
+    pub at: String,
+}
+
+/// Every operation, keyed by method and path with parameter names blanked (`/a/{}`), so
+/// that renaming a path parameter is not a removed operation.
+pub fn operations(doc: &Value) -> BTreeMap<(String, String), Op<'_>> {
+    let mut out = BTreeMap::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            if let Some(op) = item.get(*method) {
+                out.insert(
+                    (blank_params(path), method.to_string()),
+                    Op {
+                        name: format!("{} {path}", method.to_uppercase()),
+                        path,
+                        path_item: item,
+                        op,
+                        at: format!("/paths/{}/{method}", escape(path)),
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `/a/{id}/b` → `/a/{}/b`.
+pub fn blank_params(path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The path parameter names in order of appearance.
+fn path_param_names(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(n, _)| n))
+        .collect()
+}
+
+/// Both documents, their canonical builders, and what the comparison collects.
+pub struct Walk<'a> {
+    pub old: &'a Value,
+    pub new: &'a Value,
+    pub old_canon: Canon<'a>,
+    pub new_canon: Canon<'a>,
+    pub schemas: SchemaDiff,
+    /// Findings, each with the operation it was found under (`-` for the document).
+    pub found: Vec<(String, Finding)>,
+    /// Today, `YYYY-MM-DD`, to compare sunset dates with.
+    pub today: String,
+}
+
+fn finding(rule: &'static str, at: &str, old_side: bool, message: String) -> Finding {
+    Finding {
+        rule,
+        pointer: at.to_string(),
+        old_side,
+        message,
+    }
+}
+
+fn is_true(v: &Value, key: &str) -> bool {
+    v.get(key) == Some(&Value::Bool(true))
+}
+
+fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Documentation of an operation, parameter or response: what may change without any
+/// effect on the wire.
+fn docs(v: &Value) -> Map<String, Value> {
+    [
+        "summary",
+        "description",
+        "externalDocs",
+        "example",
+        "examples",
+    ]
+    .iter()
+    .filter_map(|k| v.get(*k).map(|d| (k.to_string(), d.clone())))
+    .collect()
+}
+
+impl<'a> Walk<'a> {
+    fn push(&mut self, op: &str, f: Finding) {
+        self.found.push((op.to_string(), f));
+    }
+
+    fn schema(&mut self, op: &str, old: (&Value, &str), new: (&Value, &str), scope: Scope) {
+        let o = self.old_canon.schema(old.0, old.1);
+        let n = self.new_canon.schema(new.0, new.1);
+        for f in self.schemas.compare(&o, &n, scope, true) {
+            self.push(op, f);
+        }
+    }
+
+    /// The whole document.
+    pub fn document(&mut self) {
+        self.servers();
+        self.security_schemes();
+        let (old_ops, new_ops) = (operations(self.old), operations(self.new));
+        let new_paths: BTreeSet<&String> = new_ops.keys().map(|(p, _)| p).collect();
+        for (key, op) in &old_ops {
+            match new_ops.get(key) {
+                None => self.removed_operation(op, new_paths.contains(&key.0)),
+                Some(n) => self.operation(op, n),
+            }
+        }
+        for (key, op) in &new_ops {
+            if !old_ops.contains_key(key) {
+                self.push(
+                    &op.name,
+                    finding(
+                        "endpoint-added",
+                        &op.at,
+                        false,
+                        format!("new operation {}", op.name),
+                    ),
+                );
+            }
+        }
+    }
+
+    fn servers(&mut self) {
+        let urls = |d: &Value| -> BTreeSet<String> {
+            d.get("servers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| str_of(s, "url").map(|u| u.trim_end_matches('/').to_string()))
+                .collect()
+        };
+        let (o, n) = (urls(self.old), urls(self.new));
+        for url in o.difference(&n) {
+            self.push(
+                "-",
+                finding(
+                    "server-url-removed",
+                    "/servers",
+                    true,
+                    format!("server {url} is no longer listed"),
+                ),
+            );
+        }
+        if !o.is_empty() {
+            for url in n.difference(&o) {
+                self.push(
+                    "-",
+                    finding(
+                        "server-url-added",
+                        "/servers",
+                        false,
+                        format!("new server {url}"),
+                    ),
+                );
+            }
+        }
+    }
+
+    fn security_schemes(&mut self) {
+        let schemes = |d: &Value| -> Map<String, Value> {
+            d.pointer("/components/securitySchemes")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (o, n) = (schemes(self.old), schemes(self.new));
+        for (name, old) in &o {
+            let at = format!("/components/securitySchemes/{}", escape(name));
+            let Some(new) = n.get(name) else {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-removed",
+                        &at,
+                        true,
+                        format!("security scheme {name} was removed"),
+                    ),
+                );
+                continue;
+            };
+            let changed = |key: &str| old.get(key) != new.get(key);
+            let shown =
+                |v: &Value, key: &str| v.get(key).map_or("none".to_string(), |x| x.to_string());
+            if changed("type") {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-type-changed",
+                        &at,
+                        false,
+                        format!(
+                            "security scheme {name}: type changed from {} to {}",
+                            shown(old, "type"),
+                            shown(new, "type")
+                        ),
+                    ),
+                );
+                continue;
+            }
+            if changed("scheme") {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-scheme-changed",
+                        &at,
+                        false,
+                        format!(
+                            "security scheme {name}: HTTP scheme changed from {} to {}",
+                            shown(old, "scheme"),
+                            shown(new, "scheme")
+                        ),
+                    ),
+                );
+            }
+            if changed("in") || changed("name") {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-location-changed",
+                        &at,
+                        false,
+                        format!(
+                            "security scheme {name}: the key moved from {} {} to {} {}",
+                            shown(old, "in"),
+                            shown(old, "name"),
+                            shown(new, "in"),
+                            shown(new, "name")
+                        ),
+                    ),
+                );
+            }
+            if changed("bearerFormat") {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-bearer-format-changed",
+                        &at,
+                        false,
+                        format!(
+                            "security scheme {name}: bearerFormat changed from {} to {}",
+                            shown(old, "bearerFormat"),
+                            shown(new, "bearerFormat")
+                        ),
+                    ),
+                );
+            }
+            let scopes = |v: &Value| -> BTreeSet<String> {
+                v.get("flows")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flat_map(|flows| flows.values())
+                    .filter_map(|f| f.get("scopes").and_then(Value::as_object))
+                    .flat_map(|s| s.keys().cloned())
+                    .collect()
+            };
+            let (os, ns) = (scopes(old), scopes(new));
+            for s in ns.difference(&os) {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-oauth-scope-added",
+                        &at,
+                        false,
+                        format!("security scheme {name}: new scope {s}"),
+                    ),
+                );
+            }
+            for s in os.difference(&ns) {
+                self.push(
+                    "-",
+                    finding(
+                        "api-security-component-oauth-scope-removed",
+                        &at,
+                        false,
+                        format!("security scheme {name}: scope {s} was removed"),
+                    ),
+                );
+            }
+            if docs(old) != docs(new) {
+                self.push(
+                    "-",
+                    finding(
+                        "documentation-changed",
+                        &at,
+                        false,
+                        format!("security scheme {name}: documentation changed"),
+                    ),
+                );
+            }
+        }
+        for name in n.keys().filter(|k| !o.contains_key(*k)) {
+            let at = format!("/components/securitySchemes/{}", escape(name));
+            self.push(
+                "-",
+                finding(
+                    "api-security-component-added",
+                    &at,
+                    false,
+                    format!("new security scheme {name}"),
+                ),
+            );
+        }
+    }
+
+    fn removed_operation(&mut self, op: &Op<'a>, path_remains: bool) {
+        let sunset = str_of(op.op, "x-sunset").map(String::from);
+        let kind = if !is_true(op.op, "deprecated") {
+            "without-deprecation"
+        } else if sunset.as_deref().is_some_and(|s| s > self.today.as_str()) {
+            "before-sunset"
+        } else {
+            "with-deprecation"
+        };
+        let rule = match (path_remains, kind) {
+            (true, "without-deprecation") => "api-removed-without-deprecation",
+            (true, "before-sunset") => "api-removed-before-sunset",
+            (true, _) => "api-removed-with-deprecation",
+            (false, "without-deprecation") => "api-path-removed-without-deprecation",
+            (false, "before-sunset") => "api-path-removed-before-sunset",
+            (false, _) => "api-path-removed-with-deprecation",
+        };
+        let what = if path_remains { "operation" } else { "path" };
+        self.push(
+            &op.name,
+            finding(
+                rule,
+                &op.at,
+                true,
+                format!("the {what} of {} was removed", op.name),
+            ),
+        );
+    }
+
+    fn operation(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let (name, at) = (new.name.clone(), new.at.clone());
+        self.lifecycle(old, new);
+        if docs(old.op) != docs(new.op) {
+            self.push(
+                &name,
+                finding(
+                    "documentation-changed",
+                    &at,
+                    false,
+                    "the operation's documentation changed".into(),
+                ),
+            );
+        }
+        self.security(old, new);
+        self.parameters(old, new);
+        self.request_body(old, new);
+        self.responses(old, new);
+    }
+
+    fn lifecycle(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let (name, at) = (new.name.as_str(), new.at.as_str());
+        let sunset = |op: &Op| str_of(op.op, "x-sunset").map(String::from);
+        match (is_true(old.op, "deprecated"), is_true(new.op, "deprecated")) {
+            (false, true) => {
+                let rule = match sunset(new) {
+                    Some(_) => "endpoint-deprecated-with-sunset",
+                    None => "endpoint-deprecated",
+                };
+                self.push(
+                    name,
+                    finding(
+                        rule,
+                        at,
+                        false,
+                        format!(
+                            "the operation is now deprecated{}",
+                            sunset(new)
+                                .map(|s| format!(", sunset {s}"))
+                                .unwrap_or_default()
+                        ),
+                    ),
+                );
+            }
+            (true, false) => self.push(
+                name,
+                finding(
+                    "endpoint-reactivated",
+                    at,
+                    false,
+                    "the operation is no longer deprecated".into(),
+                ),
+            ),
+            (true, true) => {
+                if let (Some(o), Some(n)) = (sunset(old), sunset(new)) {
+                    if n < o {
+                        self.push(
+                            name,
+                            finding(
+                                "api-sunset-date-changed-too-small",
+                                at,
+                                false,
+                                format!("the sunset moved earlier, from {o} to {n}"),
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        match (str_of(old.op, "operationId"), str_of(new.op, "operationId")) {
+            (Some(o), n) if n != Some(o) => self.push(
+                name,
+                finding(
+                    "api-operation-id-removed",
+                    at,
+                    false,
+                    format!(
+                        "operationId {o} was {}",
+                        n.map_or("removed".to_string(), |n| format!("renamed to {n}"))
+                    ),
+                ),
+            ),
+            (None, Some(n)) => self.push(
+                name,
+                finding(
+                    "api-operation-id-added",
+                    at,
+                    false,
+                    format!("new operationId {n}"),
+                ),
+            ),
+            _ => {}
+        }
+        let tags = |op: &Op| -> BTreeSet<String> {
+            op.op
+                .get("tags")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        };
+        let (ot, nt) = (tags(old), tags(new));
+        for t in nt.difference(&ot) {
+            self.push(
+                name,
+                finding("api-tag-added", at, false, format!("new tag {t}")),
+            );
+        }
+        for t in ot.difference(&nt) {
+            self.push(
+                name,
+                finding("api-tag-removed", at, false, format!("tag {t} was removed")),
+            );
+        }
+    }
+
+    /// The alternatives of an operation's effective security requirement, each a map of
+    /// scheme to scopes. No requirement (or an empty one among them) means public.
+    fn requirements(
+        doc: &Value,
+        op: &Value,
+    ) -> Option<BTreeSet<BTreeMap<String, BTreeSet<String>>>> {
+        let reqs = op
+            .get("security")
+            .or_else(|| doc.get("security"))?
+            .as_array()?;
+        let alts: BTreeSet<BTreeMap<String, BTreeSet<String>>> = reqs
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|alt| {
+                alt.iter()
+                    .map(|(scheme, scopes)| {
+                        let scopes = scopes
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(String::from)
+                            .collect();
+                        (scheme.clone(), scopes)
+                    })
+                    .collect()
+            })
+            .collect();
+        (!alts.is_empty() && !alts.iter().any(BTreeMap::is_empty)).then_some(alts)
+    }
+
+    fn security(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        // The requirement is the operation's own, else the document's.
+        let written = |op: &Op| match op.op.get("security") {
+            Some(_) => format!("{}/security", op.at),
+            None => "/security".to_string(),
+        };
+        let (name, at) = (new.name.as_str(), written(new));
+        let (o, n) = (
+            Self::requirements(self.old, old.op),
+            Self::requirements(self.new, new.op),
+        );
+        let (o, n) = match (o, n) {
+            (None, None) => return,
+            (None, Some(_)) => {
+                self.push(
+                    name,
+                    finding(
+                        "api-security-now-required",
+                        &at,
+                        false,
+                        "the operation now needs credentials".into(),
+                    ),
+                );
+                return;
+            }
+            (Some(_), None) => {
+                self.push(
+                    name,
+                    finding(
+                        "api-security-removed",
+                        &written(old),
+                        true,
+                        "the operation no longer needs credentials".into(),
+                    ),
+                );
+                return;
+            }
+            (Some(o), Some(n)) => (o, n),
+        };
+        let schemes = |alt: &BTreeMap<String, BTreeSet<String>>| -> BTreeSet<String> {
+            alt.keys().cloned().collect()
+        };
+        for alt in n.difference(&o) {
+            match o.iter().find(|a| schemes(a) == schemes(alt)) {
+                Some(before) => {
+                    for (scheme, scopes) in alt {
+                        for s in scopes.difference(&before[scheme]) {
+                            self.push(
+                                name,
+                                finding(
+                                    "api-security-scope-added",
+                                    &at,
+                                    false,
+                                    format!("scheme {scheme} now needs scope {s}"),
+                                ),
+                            );
+                        }
+                        for s in before[scheme].difference(scopes) {
+                            self.push(
+                                name,
+                                finding(
+                                    "api-security-scope-removed",
+                                    &at,
+                                    false,
+                                    format!("scheme {scheme} no longer needs scope {s}"),
+                                ),
+                            );
+                        }
+                    }
+                }
+                None => self.push(
+                    name,
+                    finding(
+                        "api-security-added",
+                        &at,
+                        false,
+                        format!("new way to authenticate: {:?}", schemes(alt)),
+                    ),
+                ),
+            }
+        }
+        for alt in o.difference(&n) {
+            if !n.iter().any(|a| schemes(a) == schemes(alt)) {
+                self.push(
+                    name,
+                    finding(
+                        "api-security-removed",
+                        &at,
+                        false,
+                        format!(
+                            "authenticating with {:?} is no longer accepted",
+                            schemes(alt)
+                        ),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// An operation's parameters (path-level ones included, the operation's winning), each
+    /// with its identity and where it is written.
+    fn params<'d>(
+        canon: &Canon<'d>,
+        op: &Op<'d>,
+    ) -> BTreeMap<(String, String), (&'d Value, String)> {
+        let mut out = BTreeMap::new();
+        let names = path_param_names(op.path);
+        let levels = [
+            (op.path_item, format!("/paths/{}", escape(op.path))),
+            (op.op, op.at.clone()),
+        ];
+        for (holder, holder_at) in levels {
+            for (i, p) in holder
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let (p, _) = canon.deref(p, "");
+                let location = str_of(p, "in").unwrap_or("").to_string();
+                let name = str_of(p, "name").unwrap_or("").to_string();
+                let key = match location.as_str() {
+                    // Path parameters by their place in the path: a rename is no change.
+                    "path" => names
+                        .iter()
+                        .position(|n| *n == name)
+                        .map_or(name.clone(), |i| format!("#{i}")),
+                    // Header names are case-insensitive; query and cookie names are not.
+                    "header" => name.to_ascii_lowercase(),
+                    _ => name.clone(),
+                };
+                out.insert((location, key), (p, format!("{holder_at}/parameters/{i}")));
+            }
+        }
+        out
+    }
+
+    fn parameters(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let name = new.name.clone();
+        let (op_params, np_params) = (
+            Self::params(&self.old_canon, old),
+            Self::params(&self.new_canon, new),
+        );
+        for (key, (p, p_at)) in &op_params {
+            let shown = format!("{} parameter {}", key.0, str_of(p, "name").unwrap_or(""));
+            let Some((np, np_at)) = np_params.get(key) else {
+                let rule = if is_true(p, "deprecated") {
+                    "request-parameter-removed-with-deprecation"
+                } else {
+                    "request-parameter-removed"
+                };
+                self.push(
+                    &name,
+                    finding(rule, p_at, true, format!("{shown} was removed")),
+                );
+                continue;
+            };
+            match (is_true(p, "required"), is_true(np, "required")) {
+                (false, true) => self.push(
+                    &name,
+                    finding(
+                        "request-parameter-became-required",
+                        np_at,
+                        false,
+                        format!("{shown} is now required"),
+                    ),
+                ),
+                (true, false) => self.push(
+                    &name,
+                    finding(
+                        "request-parameter-became-optional",
+                        np_at,
+                        false,
+                        format!("{shown} is now optional"),
+                    ),
+                ),
+                _ => {}
+            }
+            match (is_true(p, "deprecated"), is_true(np, "deprecated")) {
+                (false, true) => self.push(
+                    &name,
+                    finding(
+                        "request-parameter-deprecated",
+                        np_at,
+                        false,
+                        format!("{shown} is now deprecated"),
+                    ),
+                ),
+                (true, false) => self.push(
+                    &name,
+                    finding(
+                        "request-parameter-reactivated",
+                        np_at,
+                        false,
+                        format!("{shown} is no longer deprecated"),
+                    ),
+                ),
+                _ => {}
+            }
+            if docs(p) != docs(np) {
+                self.push(
+                    &name,
+                    finding(
+                        "documentation-changed",
+                        np_at,
+                        false,
+                        format!("{shown}: documentation changed"),
+                    ),
+                );
+            }
+            let empty = Value::Object(Map::new());
+            let os = p.get("schema").unwrap_or(&empty);
+            let ns = np.get("schema").unwrap_or(&empty);
+            self.schema(
+                &name,
+                (os, &format!("{p_at}/schema")),
+                (ns, &format!("{np_at}/schema")),
+                Scope::Parameter,
+            );
+        }
+        for (key, (np, np_at)) in np_params
+            .iter()
+            .filter(|(k, _)| !op_params.contains_key(*k))
+        {
+            let shown = format!("{} parameter {}", key.0, str_of(np, "name").unwrap_or(""));
+            let rule = if key.0 == "path" {
+                "new-request-path-parameter"
+            } else if is_true(np, "required") {
+                "new-required-request-parameter"
+            } else {
+                "new-optional-request-parameter"
+            };
+            self.push(&name, finding(rule, np_at, false, format!("new {shown}")));
+        }
+    }
+
+    fn request_body(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let name = new.name.clone();
+        let body = |canon: &Canon<'a>, op: &Op<'a>| {
+            op.op
+                .get("requestBody")
+                .map(|b| canon.deref(b, &format!("{}/requestBody", op.at)))
+        };
+        match (body(&self.old_canon, old), body(&self.new_canon, new)) {
+            (None, None) => {}
+            (None, Some((b, at))) => {
+                let rule = if is_true(b, "required") {
+                    "request-body-added-required"
+                } else {
+                    "request-body-added-optional"
+                };
+                self.push(
+                    &name,
+                    finding(rule, &at, false, "a request body was added".into()),
+                );
+            }
+            (Some((_, at)), None) => self.push(
+                &name,
+                finding(
+                    "request-body-removed",
+                    &at,
+                    true,
+                    "the request body was removed".into(),
+                ),
+            ),
+            (Some((ob, oat)), Some((nb, nat))) => {
+                match (is_true(ob, "required"), is_true(nb, "required")) {
+                    (false, true) => self.push(
+                        &name,
+                        finding(
+                            "request-body-became-required",
+                            &nat,
+                            false,
+                            "the request body is now required".into(),
+                        ),
+                    ),
+                    (true, false) => self.push(
+                        &name,
+                        finding(
+                            "request-body-became-optional",
+                            &nat,
+                            false,
+                            "the request body is now optional".into(),
+                        ),
+                    ),
+                    _ => {}
+                }
+                self.content(&name, (ob, &oat), (nb, &nat), Scope::RequestBody);
+            }
+        }
+    }
+
+    /// The media types of a body and their schemas.
+    fn content(&mut self, op: &str, old: (&'a Value, &str), new: (&'a Value, &str), scope: Scope) {
+        let media = |v: &Value| {
+            v.get("content")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (om, nm) = (media(old.0), media(new.0));
+        let (added, removed) = match scope {
+            Scope::RequestBody => (
+                "request-body-media-type-added",
+                "request-body-media-type-removed",
+            ),
+            _ => ("response-media-type-added", "response-media-type-removed"),
+        };
+        for (mt, o) in &om {
+            let o_at = format!("{}/content/{}", old.1, escape(mt));
+            let Some(n) = nm.get(mt) else {
+                self.push(
+                    op,
+                    finding(removed, &o_at, true, format!("media type {mt} was removed")),
+                );
+                continue;
+            };
+            let n_at = format!("{}/content/{}", new.1, escape(mt));
+            if let (Some(os), Some(ns)) = (o.get("schema"), n.get("schema")) {
+                self.schema(
+                    op,
+                    (os, &format!("{o_at}/schema")),
+                    (ns, &format!("{n_at}/schema")),
+                    scope,
+                );
+            }
+        }
+        for mt in nm.keys().filter(|k| !om.contains_key(*k)) {
+            let n_at = format!("{}/content/{}", new.1, escape(mt));
+            self.push(
+                op,
+                finding(added, &n_at, false, format!("new media type {mt}")),
+            );
+        }
+    }
+
+    fn responses(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let name = new.name.clone();
+        let responses = |op: &Op<'a>| op.op.get("responses").and_then(Value::as_object);
+        let (Some(or), Some(nr)) = (responses(old), responses(new)) else {
+            return;
+        };
+        let success = |s: &str| s.starts_with('2');
+        for (status, o) in or {
+            let o_at = format!("{}/responses/{}", old.at, escape(status));
+            let Some(n) = nr.get(status) else {
+                let rule = if success(status) {
+                    "response-success-status-removed"
+                } else {
+                    "response-non-success-status-removed"
+                };
+                self.push(
+                    &name,
+                    finding(rule, &o_at, true, format!("response {status} was removed")),
+                );
+                continue;
+            };
+            let n_at = format!("{}/responses/{}", new.at, escape(status));
+            let (o, o_at) = self.old_canon.deref(o, &o_at);
+            let (n, n_at) = self.new_canon.deref(n, &n_at);
+            if docs(o) != docs(n) {
+                self.push(
+                    &name,
+                    finding(
+                        "documentation-changed",
+                        &n_at,
+                        false,
+                        format!("response {status}: documentation changed"),
+                    ),
+                );
+            }
+            self.content(&name, (o, &o_at), (n, &n_at), Scope::ResponseBody);
+            self.headers(&name, (o, &o_at), (n, &n_at));
+        }
+        for status in nr.keys().filter(|k| !or.contains_key(*k)) {
+            let n_at = format!("{}/responses/{}", new.at, escape(status));
+            let rule = if success(status) {
+                "response-success-status-added"
+            } else {
+                "response-non-success-status-added"
+            };
+            self.push(
+                &name,
+                finding(rule, &n_at, false, format!("new response {status}")),
+            );
+        }
+    }
+
+    fn headers(&mut self, op: &str, old: (&'a Value, &str), new: (&'a Value, &str)) {
+        let headers = |v: &'a Value| -> BTreeMap<String, (&'a String, &'a Value)> {
+            v.get("headers")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, h)| (k.to_ascii_lowercase(), (k, h)))
+                .collect()
+        };
+        let (oh, nh) = (headers(old.0), headers(new.0));
+        for (key, (name, h)) in &oh {
+            let h_at = format!("{}/headers/{}", old.1, escape(name));
+            let (h, h_at) = self.old_canon.deref(h, &h_at);
+            let Some((new_name, nh_)) = nh.get(key) else {
+                let rule = if is_true(h, "required") {
+                    "required-response-header-removed"
+                } else {
+                    "optional-response-header-removed"
+                };
+                self.push(
+                    op,
+                    finding(
+                        rule,
+                        &h_at,
+                        true,
+                        format!("response header {name} was removed"),
+                    ),
+                );
+                continue;
+            };
+            let n_at = format!("{}/headers/{}", new.1, escape(new_name));
+            let (n, n_at) = self.new_canon.deref(nh_, &n_at);
+            if is_true(h, "required") && !is_true(n, "required") {
+                self.push(
+                    op,
+                    finding(
+                        "response-header-became-optional",
+                        &n_at,
+                        false,
+                        format!("response header {name} is now optional"),
+                    ),
+                );
+            }
+            if let (Some(os), Some(ns)) = (h.get("schema"), n.get("schema")) {
+                self.schema(
+                    op,
+                    (os, &format!("{h_at}/schema")),
+                    (ns, &format!("{n_at}/schema")),
+                    Scope::ResponseHeader,
+                );
+            }
+        }
+        for (key, (name, _)) in &nh {
+            if !oh.contains_key(key) {
+                let n_at = format!("{}/headers/{}", new.1, escape(name));
+                self.push(
+                    op,
+                    finding(
+                        "response-header-added",
+                        &n_at,
+                        false,
+                        format!("new response header {name}"),
+                    ),
+                );
+            }
+        }
+    }
+}

@@ -133,7 +133,7 @@ struct Pages {
 
 fn pages() -> Pages {
     let data = DataSet::generate(1000);
-    let kit: Vec<Value> = last(&data.kit, 1000)
+    let kit: Vec<Value> = last(data.get::<kit::Api>(), 1000)
         .into_iter()
         .enumerate()
         .map(|(i, mut p)| {
@@ -155,13 +155,13 @@ fn pages() -> Pages {
                        "start_cursor": "WzEwMDBd", "end_cursor": "WzIwMDBd", "per_page": 1000},
         "purchases": kit,
     });
-    let subtotal = json!({"has_more": true, "purchases": last(&data.subtotal, 50)});
+    let subtotal = json!({"has_more": true, "purchases": last(data.get::<subtotal::Api>(), 50)});
     let togai = json!({
-        "data": last(&data.togai, 100),
+        "data": last(&data.get::<togai::Api>().listed, 100),
         "nextToken": "eyJsYXN0IjoicHVyY2hhc2UuMDAwMTAwIn0=",
         "context": {"pageSize": 100, "sortOrder": "DESC"},
     });
-    let cocalc = json!({"balance": "-12.345", "purchases": last(&data.cocalc, 500)});
+    let cocalc = json!({"balance": "-12.345", "purchases": last(data.get::<cocalc::Api>(), 500)});
     Pages {
         kit: wire_json(Provider::Kit, &kit).into_bytes(),
         subtotal: wire_json(Provider::Subtotal, &subtotal).into_bytes(),

@@ -9,7 +9,7 @@ mod support;
 
 use futures::TryStreamExt;
 use purchase_clients::kit::types::ListPurchasesResponse;
-use purchase_clients::mock::{MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::mock::{demo_credentials, MockConfig, MockServer};
 use purchase_clients::{ClientOptions, KitClient, Provider};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -24,7 +24,7 @@ async fn hand_written(http: &reqwest::Client, base: &str, per_page: u32) -> usiz
     loop {
         let mut request = http
             .get(&url)
-            .bearer_auth(DEMO_CREDENTIALS.kit_access_token)
+            .bearer_auth(demo_credentials(Provider::Kit)[0])
             .query(&[("per_page", per_page.as_str())]);
         if let Some(after) = &after {
             request = request.query(&[("after", after.as_str())]);
@@ -72,7 +72,7 @@ fn kit(server: &MockServer, prefetch: usize) -> KitClient {
     let options = ClientOptions::default()
         .base_url(server.base_url(Provider::Kit))
         .prefetch(prefetch);
-    KitClient::with_options(DEMO_CREDENTIALS.kit_access_token, options).unwrap()
+    KitClient::with_options(demo_credentials(Provider::Kit)[0], options).unwrap()
 }
 
 fn timed(

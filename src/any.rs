@@ -1,165 +1,137 @@
-//! One entry point for any configured provider.
+//! One entry point for any provider.
 
-use crate::paginate::PurchaseStream;
-use crate::{ClientOptions, Error, Provider};
+use crate::paginate::{PageStream, PurchaseStream};
+use crate::providers::ProviderApi;
+use crate::{ClientOptions, Error, Provider, Purchase, Secret};
+use futures::future::BoxFuture;
+use std::sync::Arc;
 
-/// A client for any one provider, for code that treats them alike: `purchases` lists
-/// every purchase as a stream of normalized [`crate::Purchase`] records.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum AnyClient {
-    /// CoCalc.
-    #[cfg(feature = "cocalc")]
-    CoCalc(crate::CoCalcClient),
-    /// Subtotal.
-    #[cfg(feature = "subtotal")]
-    Subtotal(crate::SubtotalClient),
-    /// Togai, listing one account's purchases.
-    #[cfg(feature = "togai")]
-    Togai {
-        /// The client.
-        client: crate::TogaiClient,
-        /// The account whose purchases are listed.
-        account_id: String,
-    },
-    /// Kit.
-    #[cfg(feature = "kit")]
-    Kit(crate::KitClient),
+/// A client for any one provider, for code that treats them alike: [`AnyClient::purchases`]
+/// lists every purchase as a stream of normalized [`Purchase`] records.
+#[derive(Clone)]
+pub struct AnyClient {
+    provider: Provider,
+    scope: Option<String>,
+    client: Arc<dyn Listing>,
+}
+
+impl std::fmt::Debug for AnyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnyClient")
+            .field("provider", &self.provider)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`AnyClient`] needs of a provider's client, whatever the provider.
+trait Listing: Send + Sync {
+    fn pages(&self, scope: Option<&str>, page_size: u32) -> PageStream<'static, Purchase>;
+    fn get(&self, id: &str) -> Option<BoxFuture<'static, Result<Purchase, Error>>>;
+    fn inner(&self) -> &crate::transport::Inner;
+}
+
+/// A provider's client behind [`Listing`].
+struct Erased<A: ProviderApi>(A::Client);
+
+impl<A: ProviderApi> Listing for Erased<A> {
+    fn pages(&self, scope: Option<&str>, page_size: u32) -> PageStream<'static, Purchase> {
+        A::purchase_pages(&self.0, scope, page_size)
+    }
+
+    fn get(&self, id: &str) -> Option<BoxFuture<'static, Result<Purchase, Error>>> {
+        A::get_purchase(&self.0, id)
+    }
+
+    fn inner(&self) -> &crate::transport::Inner {
+        A::inner(&self.0)
+    }
 }
 
 impl AnyClient {
-    /// A client for `provider` with credentials from the environment (`COCALC_API_KEY`;
-    /// `SUBTOTAL_API_KEY` and `SUBTOTAL_CONNECTION_TOKEN`; `TOGAI_API_TOKEN`;
-    /// `KIT_ACCESS_TOKEN`). Togai needs `account_id`.
-    pub fn from_env(
+    /// A client for `provider` with these credentials (in the order
+    /// [`Provider::credential_variables`] lists them). `scope` is what the provider's listing
+    /// needs besides the page size ([`Provider::scope`]: Togai's account), if anything; a
+    /// listing without a scope it needs fails with [`Error::InvalidArgument`].
+    pub fn with_credentials(
         provider: Provider,
-        account_id: Option<&str>,
+        credentials: &[Secret],
+        scope: Option<&str>,
         options: ClientOptions,
     ) -> Result<Self, Error> {
-        let _ = (&account_id, &options);
-        match provider {
-            #[cfg(feature = "cocalc")]
-            Provider::CoCalc => Ok(AnyClient::CoCalc(crate::CoCalcClient::from_env(options)?)),
-            #[cfg(feature = "subtotal")]
-            Provider::Subtotal => Ok(AnyClient::Subtotal(crate::SubtotalClient::from_env(
-                options,
-            )?)),
-            #[cfg(feature = "togai")]
-            Provider::Togai => {
-                let account_id = account_id.filter(|a| !a.is_empty()).ok_or_else(|| {
-                    Error::InvalidArgument(
-                        "togai lists one account's purchases: give an account id".into(),
-                    )
-                })?;
-                Ok(AnyClient::Togai {
-                    client: crate::TogaiClient::from_env(options)?,
-                    account_id: account_id.to_string(),
-                })
-            }
-            #[cfg(feature = "kit")]
-            Provider::Kit => Ok(AnyClient::Kit(crate::KitClient::from_env(options)?)),
-            #[allow(unreachable_patterns)]
-            other => Err(Error::Config(format!(
-                "the {other} client is not compiled in (cargo feature `{other}`)"
-            ))),
+        let scope = scope.filter(|s| !s.is_empty()).map(String::from);
+        if provider.scope().is_none() && scope.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "{provider} takes nothing besides the page size to list purchases"
+            )));
         }
+        let expected = provider.credential_variables().len();
+        if credentials.len() != expected {
+            return Err(Error::InvalidArgument(format!(
+                "{provider} takes {expected} credential(s), got {}",
+                credentials.len()
+            )));
+        }
+        let client: Arc<dyn Listing> = crate::with_api!(provider, A => {
+            Arc::new(Erased::<A>(A::client(credentials, options)?))
+        });
+        Ok(AnyClient {
+            provider,
+            scope,
+            client,
+        })
+    }
+
+    /// A client for `provider` with credentials from the environment (the variables
+    /// [`Provider::credential_variables`] names; a missing one is an error naming it).
+    pub fn from_env(
+        provider: Provider,
+        scope: Option<&str>,
+        options: ClientOptions,
+    ) -> Result<Self, Error> {
+        let credentials = provider
+            .credential_variables()
+            .iter()
+            .map(|var| Secret::from_env(var))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::with_credentials(provider, &credentials, scope, options)
     }
 
     /// Which provider this is.
     pub fn provider(&self) -> Provider {
-        match self {
-            #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(_) => Provider::CoCalc,
-            #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(_) => Provider::Subtotal,
-            #[cfg(feature = "togai")]
-            AnyClient::Togai { .. } => Provider::Togai,
-            #[cfg(feature = "kit")]
-            AnyClient::Kit(_) => Provider::Kit,
-        }
+        self.provider
+    }
+
+    /// The largest page the provider allows, used when no page size is given.
+    pub fn max_page_size(&self) -> u32 {
+        self.provider.max_page_size()
     }
 
     /// Finds every form of this client's credentials in text, to keep them out of what a
     /// program prints from a server's data.
     pub fn redactor(&self) -> crate::redact::Redactor {
-        match self {
-            #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(c) => c.generated().inner.redactor().clone(),
-            #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(c) => c.generated().inner.redactor().clone(),
-            #[cfg(feature = "togai")]
-            AnyClient::Togai { client, .. } => client.generated().inner.redactor().clone(),
-            #[cfg(feature = "kit")]
-            AnyClient::Kit(c) => c.generated().inner.redactor().clone(),
-        }
-    }
-
-    /// The largest page the provider allows, used when no page size is given.
-    pub fn max_page_size(&self) -> u32 {
-        match self {
-            #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(_) => crate::cocalc::MAX_PAGE_SIZE,
-            #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(_) => crate::subtotal::MAX_PAGE_SIZE,
-            #[cfg(feature = "togai")]
-            AnyClient::Togai { .. } => crate::togai::MAX_PAGE_SIZE,
-            #[cfg(feature = "kit")]
-            AnyClient::Kit(_) => crate::kit::MAX_PAGE_SIZE,
-        }
+        self.client.inner().redactor().clone()
     }
 
     /// Every purchase, normalized, a page at a time (the provider's maximum if `None`).
-    pub fn purchase_pages(
-        &self,
-        page_size: Option<u32>,
-    ) -> crate::paginate::PageStream<'static, crate::Purchase> {
-        use futures::{StreamExt, TryStreamExt};
+    pub fn purchase_pages(&self, page_size: Option<u32>) -> PageStream<'static, Purchase> {
         let size = page_size.unwrap_or_else(|| self.max_page_size());
-        let redactor = self.redactor();
-        fn convert<T>(page: Vec<T>) -> Result<Vec<crate::Purchase>, Error>
-        where
-            crate::Purchase: TryFrom<T, Error = Error>,
-        {
-            page.into_iter().map(crate::Purchase::try_from).collect()
-        }
-        match self {
-            #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
-            #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
-            #[cfg(feature = "togai")]
-            AnyClient::Togai { client, account_id } => {
-                let account = account_id.clone();
-                client
-                    .pages(account_id, size)
-                    .and_then(move |page| {
-                        let converted = page
-                            .into_iter()
-                            .map(|p| crate::Purchase::from_togai(p, &account))
-                            .collect();
-                        async { converted }
-                    })
-                    .boxed()
-            }
-            #[cfg(feature = "kit")]
-            AnyClient::Kit(c) => c.pages(size).and_then(|p| async { convert(p) }).boxed(),
-        }
-        .map_err(move |e| e.redacted(&redactor))
-        .boxed()
+        self.client.pages(self.scope.as_deref(), size)
     }
 
     /// Every purchase, normalized, `page_size` at a time (the provider's maximum if `None`).
     pub fn purchases(&self, page_size: Option<u32>) -> PurchaseStream<'static> {
-        let size = page_size.unwrap_or_else(|| self.max_page_size());
-        match self {
-            #[cfg(feature = "cocalc")]
-            AnyClient::CoCalc(c) => c.purchases(size),
-            #[cfg(feature = "subtotal")]
-            AnyClient::Subtotal(c) => c.purchases(size),
-            #[cfg(feature = "togai")]
-            AnyClient::Togai { client, account_id } => client.purchases(account_id, size),
-            #[cfg(feature = "kit")]
-            AnyClient::Kit(c) => c.purchases(size),
+        crate::paginate::items(self.purchase_pages(page_size))
+    }
+
+    /// One purchase by id, for a provider with such a call (an error for the others).
+    pub async fn get_purchase(&self, id: &str) -> Result<Purchase, Error> {
+        match self.client.get(id) {
+            Some(fetch) => fetch.await,
+            None => Err(Error::InvalidArgument(format!(
+                "{} has no call to get one purchase",
+                self.provider
+            ))),
         }
     }
 }

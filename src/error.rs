@@ -1,50 +1,7 @@
 //! The crate's error type.
 
-use crate::Provider;
+use crate::{ApiErrorBody, Provider};
 use std::time::Duration;
-
-/// The provider's own error body, typed where the spec documents one.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum ApiErrorBody {
-    /// CoCalc's `{"error": "..."}` (sent with HTTP 200).
-    #[cfg(feature = "cocalc")]
-    CoCalc(crate::cocalc::types::ErrorResponse),
-    /// Subtotal's 422 validation details.
-    #[cfg(feature = "subtotal")]
-    Subtotal(crate::subtotal::types::HttpValidationError),
-    /// Togai's `{"message": "..."}`.
-    #[cfg(feature = "togai")]
-    Togai(crate::togai::types::ErrorResponse),
-    /// Kit's `{"errors": [...]}`.
-    #[cfg(feature = "kit")]
-    Kit(crate::kit::types::ErrorResponse),
-    /// A body the spec does not document: a short excerpt of it.
-    Other(String),
-}
-
-impl std::fmt::Display for ApiErrorBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            #[cfg(feature = "cocalc")]
-            ApiErrorBody::CoCalc(e) => f.write_str(&e.error),
-            #[cfg(feature = "subtotal")]
-            ApiErrorBody::Subtotal(e) => {
-                let details: Vec<String> = e
-                    .detail
-                    .iter()
-                    .map(|d| format!("{} ({})", d.msg, d.type_))
-                    .collect();
-                f.write_str(&details.join("; "))
-            }
-            #[cfg(feature = "togai")]
-            ApiErrorBody::Togai(e) => f.write_str(&e.message),
-            #[cfg(feature = "kit")]
-            ApiErrorBody::Kit(e) => f.write_str(&e.errors.join("; ")),
-            ApiErrorBody::Other(s) => f.write_str(s),
-        }
-    }
-}
 
 /// Everything that can go wrong talking to a provider, in variants a caller can act on.
 ///
@@ -52,12 +9,13 @@ impl std::fmt::Display for ApiErrorBody {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The provider refused the credentials (401/403, or CoCalc's "must be signed in").
+    /// The provider refused the credentials (401/403, or the provider's own way of saying
+    /// so).
     #[error("{provider}: authentication refused (HTTP {status}): {message}")]
     Unauthorized {
         /// Which provider.
         provider: Provider,
-        /// The HTTP status (200 for CoCalc).
+        /// The HTTP status (200 where the provider answers errors as data).
         status: u16,
         /// What the provider said.
         message: String,
@@ -77,7 +35,7 @@ pub enum Error {
         provider: Provider,
         /// Which operation.
         operation: &'static str,
-        /// The HTTP status (200 for CoCalc's error replies).
+        /// The HTTP status (200 where the provider answers errors as data).
         status: u16,
         /// The provider's error body.
         body: ApiErrorBody,
@@ -296,7 +254,6 @@ impl Error {
 /// error body. Every text from the server is cleaned ([`crate::transport::Inner::clean`]).
 pub(crate) async fn from_progenitor<E>(
     inner: &crate::transport::Inner,
-    operation: &'static str,
     err: progenitor_client::Error<E>,
     typed: impl FnOnce(E) -> ApiErrorBody,
     state: crate::transport::CallState,
@@ -306,6 +263,7 @@ where
 {
     use progenitor_client::Error as P;
     let provider = inner.provider;
+    let operation = state.operation.unwrap_or("request");
     if let Some(crate::transport::LocalFailure::BodyTooLarge { limit }) = state.failure {
         return Error::ResponseTooLarge {
             provider,
@@ -395,36 +353,6 @@ pub(crate) fn classify_status(
             status,
             body,
         },
-    }
-}
-
-/// CoCalc's HTTP-200 `{"error": ...}` reply as an error: refused credentials, throttling
-/// (with the delay it names), or an API error.
-#[cfg(feature = "cocalc")]
-pub(crate) fn cocalc_reply(
-    inner: &crate::transport::Inner,
-    e: crate::cocalc::types::ErrorResponse,
-) -> Error {
-    let lower = e.error.to_ascii_lowercase();
-    let message = inner.clean(&e.error);
-    if lower.contains("signed in") || lower.contains("api key") {
-        Error::Unauthorized {
-            provider: Provider::CoCalc,
-            status: 200,
-            message,
-        }
-    } else if lower.contains("too many requests") {
-        Error::RateLimited {
-            provider: Provider::CoCalc,
-            retry_after: crate::transport::cocalc_delay(&e.error),
-        }
-    } else {
-        Error::Api {
-            provider: Provider::CoCalc,
-            operation: "get_purchases",
-            status: 200,
-            body: ApiErrorBody::CoCalc(crate::cocalc::types::ErrorResponse { error: message }),
-        }
     }
 }
 

@@ -31,6 +31,7 @@ pub struct ClientOptions {
     max_body_bytes: usize,
     allow_insecure_http: bool,
     user_agent: String,
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientOptions {
@@ -46,6 +47,7 @@ impl Default for ClientOptions {
             max_body_bytes: crate::transport::DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
+            http: None,
         }
     }
 }
@@ -117,6 +119,21 @@ impl ClientOptions {
         self
     }
 
+    /// Uses this `reqwest::Client` for every request instead of one built from these options
+    /// (for proxies, extra root certificates, a shared connection pool). Its own settings
+    /// then apply: [`ClientOptions::connect_timeout`], [`ClientOptions::read_timeout`],
+    /// [`ClientOptions::timeout`] and [`ClientOptions::user_agent`] are not used, while
+    /// retries, listing bounds, the body limit and credential handling still are.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: the crate follows
+    /// redirects itself so that no credential leaves its origin, and a client that follows
+    /// them on its own would keep custom credential headers (an API key) across origins.
+    /// Built with rustls, call [`crate::tls::install_crypto_provider`] first.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
     /// The base URL to use for `provider`, checked: `https`, or `http` to a loopback
     /// address, or `http` anywhere when explicitly allowed. A trailing `/` is dropped.
     pub(crate) fn resolve_base_url(&self, provider: Provider) -> Result<String, Error> {
@@ -156,23 +173,29 @@ impl ClientOptions {
         Ok(raw.trim_end_matches('/').to_string())
     }
 
-    /// Everything a client of `provider` needs: its checked base URL, an HTTP client with
-    /// these settings, and the hooks' state (credentials, retries).
-    pub(crate) fn connect(
+    /// Everything a client of provider `A` needs: its checked base URL, an HTTP client with
+    /// these settings, and the hooks' state (credentials, retries, bounds, classifier).
+    pub(crate) fn connect<A: crate::providers::ProviderApi>(
         &self,
-        provider: Provider,
-        auth: crate::transport::Auth,
+        credentials: &[crate::Secret],
     ) -> Result<(String, reqwest::Client, crate::transport::Inner), Error> {
+        let provider = A::PROVIDER;
         let base = self.resolve_base_url(provider)?;
-        let mut inner = crate::transport::Inner::new(provider, auth, self.retry.clone());
+        let mut inner =
+            crate::transport::Inner::new(provider, A::auth(credentials), self.retry.clone());
+        inner.throttled = A::throttled;
         inner.prefetch = self.prefetch;
         inner.limits = self.limits;
         inner.max_body_bytes = self.max_body_bytes;
         inner.origin = reqwest::Url::parse(&base).ok().map(|u| u.origin());
-        Ok((base, self.http_client()?, inner))
+        let http = match &self.http {
+            Some(client) => client.clone(),
+            None => self.build_http_client()?,
+        };
+        Ok((base, http, inner))
     }
 
-    pub(crate) fn http_client(&self) -> Result<reqwest::Client, Error> {
+    fn build_http_client(&self) -> Result<reqwest::Client, Error> {
         crate::tls::install_crypto_provider();
         reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
@@ -190,44 +213,40 @@ impl ClientOptions {
 mod tests {
     use super::*;
 
+    /// Any provider compiled in: these checks are the same for all.
+    fn any_provider() -> Option<Provider> {
+        Provider::ALL.first().copied()
+    }
+
     #[test]
     fn https_and_loopback_http_are_accepted() {
+        let Some(p) = any_provider() else { return };
         let o = ClientOptions::default();
-        assert_eq!(
-            o.resolve_base_url(Provider::Kit).unwrap(),
-            "https://api.kit.com"
-        );
+        assert_eq!(o.resolve_base_url(p).unwrap(), p.default_base_url());
         for url in [
             "http://127.0.0.1:8080/kit/",
             "http://localhost:1",
             "http://[::1]:9/x",
         ] {
-            let base = o
-                .clone()
-                .base_url(url)
-                .resolve_base_url(Provider::Kit)
-                .unwrap();
+            let base = o.clone().base_url(url).resolve_base_url(p).unwrap();
             assert!(!base.ends_with('/'), "{base}");
         }
     }
 
     #[test]
     fn remote_plain_http_is_refused_unless_allowed() {
-        let o = ClientOptions::default().base_url("http://api.kit.com");
-        let err = o.resolve_base_url(Provider::Kit).unwrap_err();
+        let Some(p) = any_provider() else { return };
+        let o = ClientOptions::default().base_url("http://api.example.com");
+        let err = o.resolve_base_url(p).unwrap_err();
         assert!(err.to_string().contains("refusing plain http"), "{err}");
-        assert!(o
-            .allow_insecure_http(true)
-            .resolve_base_url(Provider::Kit)
-            .is_ok());
+        assert!(o.allow_insecure_http(true).resolve_base_url(p).is_ok());
     }
 
     #[test]
     fn bad_urls_are_configuration_errors() {
+        let Some(p) = any_provider() else { return };
         for url in ["not a url", "ftp://x.com", "https://user:pw@x.com"] {
-            let err = ClientOptions::default()
-                .base_url(url)
-                .resolve_base_url(Provider::Togai);
+            let err = ClientOptions::default().base_url(url).resolve_base_url(p);
             assert!(matches!(err, Err(Error::Config(_))), "{url}");
         }
     }

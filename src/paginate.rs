@@ -48,8 +48,8 @@ pub struct ListingLimits {
 }
 
 impl Default for ListingLimits {
-    /// 10,000 pages (10 million Kit purchases at 1000 a page, half a million Subtotal ones
-    /// at 50), one hour, and three empty pages in a row that still say "more".
+    /// 10,000 pages (10 million purchases at 1000 a page, half a million at 50), one hour,
+    /// and three empty pages in a row that still say "more".
     fn default() -> Self {
         ListingLimits {
             max_pages: 10_000,
@@ -283,10 +283,14 @@ mod tests {
     use std::sync::Arc;
     use std::time::Duration;
 
-    /// A Kit client's state with prefetch `depth` and the default limits.
+    /// A client's state (any provider: paging is the same for all) with prefetch `depth`
+    /// and the default limits.
     fn inner(depth: usize) -> crate::transport::Inner {
+        let provider = *crate::Provider::ALL
+            .first()
+            .expect("a provider is compiled in");
         let mut inner = crate::transport::Inner::new(
-            crate::Provider::Kit,
+            provider,
             crate::transport::Auth::Bearer(crate::Secret::new("token-1")),
             crate::RetryConfig::standard(),
         );

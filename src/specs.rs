@@ -5,26 +5,20 @@ use serde_json::Value;
 
 /// A provider's spec as checked in, and its overlay.
 pub fn builtin_spec(provider: Provider) -> (&'static str, Option<&'static str>) {
-    match provider {
-        Provider::CoCalc => (include_str!("../specs/cocalc.yaml"), None),
-        Provider::Subtotal => (
-            include_str!("../specs/subtotal.yaml"),
-            Some(include_str!("../specs/overlays/subtotal.overlay.yaml")),
-        ),
-        Provider::Togai => (
-            include_str!("../specs/togai.yaml"),
-            Some(include_str!("../specs/overlays/togai.overlay.yaml")),
-        ),
-        Provider::Kit => (
-            include_str!("../specs/kit.yaml"),
-            Some(include_str!("../specs/overlays/kit.overlay.yaml")),
-        ),
-    }
+    crate::BUILTIN_SPECS
+        .iter()
+        .find(|(p, ..)| *p == provider)
+        .map(|(_, _, spec, overlay)| (*spec, *overlay))
+        .expect("the registry lists a spec for every provider compiled in")
 }
 
 /// The spec file name of a provider.
 pub fn spec_file(provider: Provider) -> String {
-    format!("{}.yaml", provider.name())
+    crate::BUILTIN_SPECS
+        .iter()
+        .find(|(p, ..)| *p == provider)
+        .map(|(_, file, ..)| file.to_string())
+        .expect("the registry lists a spec for every provider compiled in")
 }
 
 /// The documented spec (down-converted, no overlay) of a provider as checked in.

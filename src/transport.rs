@@ -5,8 +5,9 @@
 //! provider's credentials (only for the configured origin), `exec` sends the request,
 //! follows redirects (without credentials once one leaves the origin), reads the body
 //! within a size limit and retries transient failures with exponential backoff and jitter
-//! (backon), honouring `Retry-After` and CoCalc's "try again in N seconds". Nothing here is
-//! per-operation, so no generated method is wrapped.
+//! (backon), honouring `Retry-After` and the wait a provider's own throttle reply names.
+//! Nothing here is per-operation, so no generated method is wrapped, and nothing here is
+//! per-provider: what differs comes from the provider's [`crate::providers::ProviderApi`].
 
 use crate::redact::Redactor;
 use crate::secret::Secret;
@@ -19,10 +20,10 @@ use tracing::Instrument;
 /// How (and whether) transient failures are retried.
 ///
 /// Transient: connection errors, timeouts, a body cut off mid-way, HTTP 429, 500, 502, 503,
-/// 504, and CoCalc's throttle reply (every operation of the four APIs is a read, CoCalc's
-/// `POST get-purchases` included, so a retry cannot do anything twice). A timeout is retried
+/// 504, and a provider's own throttle reply (every operation the crate calls is a read, a
+/// read sent as `POST` included, so a retry cannot do anything twice). A timeout is retried
 /// once: a server that stalls twice in a row is not waited on a third time. The wait before a retry is the server's `Retry-After` (seconds or HTTP date) or
-/// CoCalc's stated delay when given, else exponential backoff with jitter. Retrying stops
+/// the delay the provider's throttle reply states, else exponential backoff with jitter. Retrying stops
 /// after `max_attempts` attempts, or when the next wait would end past `max_elapsed` from
 /// the first attempt; the last answer is then returned as an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,18 +89,21 @@ impl RetryConfig {
     }
 }
 
-/// How a provider authenticates.
+/// How a provider's credentials go on the wire.
 #[derive(Clone, Debug)]
-pub(crate) enum Auth {
-    /// `Authorization: Basic base64(key + ":")` (CoCalc).
-    #[cfg_attr(not(feature = "cocalc"), allow(dead_code))]
+#[allow(dead_code)] // each scheme is used by the providers compiled in
+pub enum Auth {
+    /// `Authorization: Basic base64(key + ":")`: the key as the user, no password.
     BasicKey(Secret),
-    /// `Authorization: Bearer <token>` (Togai, Kit).
-    #[cfg_attr(not(any(feature = "togai", feature = "kit")), allow(dead_code))]
+    /// `Authorization: Bearer <token>`.
     Bearer(Secret),
-    /// `x-api-key: <key>` and `Authorization: Bearer <token>` (Subtotal).
-    #[cfg_attr(not(feature = "subtotal"), allow(dead_code))]
-    KeyAndBearer { key: Secret, token: Secret },
+    /// `x-api-key: <key>` and `Authorization: Bearer <token>`.
+    KeyAndBearer {
+        /// The API key.
+        key: Secret,
+        /// The bearer token.
+        token: Secret,
+    },
 }
 
 impl Auth {
@@ -163,6 +167,8 @@ pub struct Inner {
     pub(crate) max_body_bytes: usize,
     /// The origin credentials may be sent to (the base URL's).
     pub(crate) origin: Option<url::Origin>,
+    /// The provider's throttle replies, told apart by status and body.
+    pub(crate) throttled: fn(u16, &[u8]) -> Option<Option<Duration>>,
     redactor: Redactor,
 }
 
@@ -177,6 +183,7 @@ impl Inner {
             limits: crate::paginate::ListingLimits::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             origin: None,
+            throttled: |_, _| None,
             redactor,
         }
     }
@@ -237,6 +244,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 /// received (when one was) and failures found here rather than by reqwest.
 #[derive(Debug, Default)]
 pub(crate) struct CallState {
+    /// The operation, as progenitor names it (`OperationInfo::operation_id`).
+    pub operation: Option<&'static str>,
     pub status: Option<u16>,
     pub failure: Option<LocalFailure>,
 }
@@ -258,10 +267,10 @@ fn record(f: impl FnOnce(&mut CallState)) {
 }
 
 /// Runs one generated operation call, mapping its failure to the crate's [`crate::Error`]
-/// with the status actually received; `typed` wraps the operation's documented error body.
+/// with the operation and the status actually received; `typed` wraps the operation's
+/// documented error body.
 pub(crate) async fn call<T, E, Fut>(
     inner: &Inner,
-    operation: &'static str,
     typed: impl FnOnce(E) -> crate::ApiErrorBody,
     fut: Fut,
 ) -> Result<T, crate::Error>
@@ -279,8 +288,13 @@ where
         .await;
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(crate::error::from_progenitor(inner, operation, e, typed, state).await),
+        Err(e) => Err(crate::error::from_progenitor(inner, e, typed, state).await),
     }
+}
+
+/// Notes which operation the call on this task is (the `pre` hook).
+pub(crate) fn record_operation(operation: &'static str) {
+    record(|s| s.operation = Some(operation));
 }
 
 /// Adds the credentials to a request (the `pre` hook), only if it goes to the origin of
@@ -485,13 +499,10 @@ async fn attempt_untraced(
             let wait = retry_after(response.headers());
             transient(Ok(response), wait, false)
         }
-        200 if inner.provider == Provider::CoCalc => {
-            match response_body(&response).and_then(cocalc_throttle_wait) {
-                Some(wait) => transient(Ok(response), wait, false),
-                None => Attempt::Done(Ok(response)),
-            }
-        }
-        _ => Attempt::Done(Ok(response)),
+        _ => match response_body(&response).and_then(|b| (inner.throttled)(status, b)) {
+            Some(wait) => transient(Ok(response), wait, false),
+            None => Attempt::Done(Ok(response)),
+        },
     }
 }
 
@@ -622,36 +633,6 @@ pub(crate) fn check_response<E>(
     }
 }
 
-/// For a CoCalc throttle reply, the delay it asks for (`Some(None)` when it names none).
-pub(crate) fn cocalc_throttle_wait(body: &[u8]) -> Option<Option<Duration>> {
-    #[derive(serde::Deserialize)]
-    struct ErrorBody {
-        error: String,
-    }
-    let message = serde_json::from_slice::<ErrorBody>(body).ok()?.error;
-    if !message.to_ascii_lowercase().contains("too many requests") {
-        return None;
-    }
-    Some(cocalc_delay(&message))
-}
-
-/// Reads "try again in N seconds" (N may be fractional) from a CoCalc error message.
-pub(crate) fn cocalc_delay(message: &str) -> Option<Duration> {
-    let rest = &message[message.find("try again in ")? + "try again in ".len()..];
-    let number: String = rest
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let secs: f64 = number.parse().ok()?;
-    let unit = rest[number.len()..].trim_start();
-    let secs = if unit.starts_with("minute") {
-        secs * 60.0
-    } else {
-        secs
-    };
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
-}
-
 /// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -724,6 +705,7 @@ macro_rules! impl_client_hooks {
                     request.url(),
                 )
                 .map_err(progenitor_client::Error::InvalidRequest)?;
+                crate::transport::record_operation(info.operation_id);
                 crate::transport::authenticate(&self.inner, request);
                 Ok(())
             }
@@ -774,26 +756,6 @@ mod tests {
     }
 
     #[test]
-    fn cocalc_throttle_replies_are_recognized_with_their_delay() {
-        let body = br#"{"error": "too many requests to purchases/get-purchases; try again in 3 seconds (rule: 3 per second)"}"#;
-        assert_eq!(
-            cocalc_throttle_wait(body),
-            Some(Some(Duration::from_secs(3)))
-        );
-        let body = br#"{"error": "too many requests to purchases/get-purchases; try again in 1.5 minutes"}"#;
-        assert_eq!(
-            cocalc_throttle_wait(body),
-            Some(Some(Duration::from_secs(90)))
-        );
-        assert_eq!(
-            cocalc_throttle_wait(br#"{"error": "must be signed in"}"#),
-            None
-        );
-        assert_eq!(cocalc_throttle_wait(br#"[{"id": 1}]"#), None);
-        assert_eq!(cocalc_throttle_wait(b"not json"), None);
-    }
-
-    #[test]
     fn path_parameters_must_fill_exactly_their_segment() {
         let ops = &[("get", "GET", "/purchases/{id}")];
         let check = |base: &str, url: &str| {
@@ -822,8 +784,11 @@ mod tests {
 
     #[test]
     fn credentials_are_scrubbed_from_text() {
+        let Some(provider) = Provider::ALL.first().copied() else {
+            return;
+        };
         let inner = Inner::new(
-            Provider::Subtotal,
+            provider,
             Auth::KeyAndBearer {
                 key: Secret::new("key-12345"),
                 token: Secret::new("tok-67890"),

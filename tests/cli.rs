@@ -2,7 +2,9 @@
 #![cfg(feature = "cli")]
 
 use assert_cmd::Command;
-use purchase_clients::mock::{DataSet, Fault, MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::mock::{
+    demo_credentials, demo_scope, DataSet, Fault, MockConfig, MockServer,
+};
 use purchase_clients::Provider;
 use serde_json::Value;
 
@@ -24,13 +26,15 @@ fn purchases() -> Command {
 
 /// `purchases list <provider>` against `server`, with the demo credentials.
 fn list(server: &MockServer, provider: Provider, extra: &[&str]) -> Command {
-    let c = DEMO_CREDENTIALS;
     let mut cmd = purchases();
-    cmd.env("COCALC_API_KEY", c.cocalc_api_key)
-        .env("SUBTOTAL_API_KEY", c.subtotal_api_key)
-        .env("SUBTOTAL_CONNECTION_TOKEN", c.subtotal_connection_token)
-        .env("TOGAI_API_TOKEN", c.togai_api_token)
-        .env("KIT_ACCESS_TOKEN", c.kit_access_token)
+    cmd.env("COCALC_API_KEY", demo_credentials(Provider::CoCalc)[0])
+        .env("SUBTOTAL_API_KEY", demo_credentials(Provider::Subtotal)[0])
+        .env(
+            "SUBTOTAL_CONNECTION_TOKEN",
+            demo_credentials(Provider::Subtotal)[1],
+        )
+        .env("TOGAI_API_TOKEN", demo_credentials(Provider::Togai)[0])
+        .env("KIT_ACCESS_TOKEN", demo_credentials(Provider::Kit)[0])
         .args([
             "list",
             provider.name(),
@@ -38,7 +42,7 @@ fn list(server: &MockServer, provider: Provider, extra: &[&str]) -> Command {
             &server.base_url(provider),
         ]);
     if provider == Provider::Togai {
-        cmd.args(["--account", DataSet::TOGAI_ACCOUNT]);
+        cmd.args(["--account", demo_scope(Provider::Togai).unwrap()]);
     }
     cmd.args(extra);
     cmd
@@ -73,19 +77,13 @@ fn stderr(o: &std::process::Output) -> String {
 }
 
 fn expected_count(provider: Provider) -> usize {
-    let data = DataSet::generate(COUNT);
-    match provider {
-        Provider::CoCalc => data.cocalc.len(),
-        Provider::Subtotal => data.subtotal.len(),
-        Provider::Togai => data.togai.len(),
-        Provider::Kit => data.kit.len(),
-    }
+    DataSet::generate(COUNT).listed(provider)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_provider_lists_everything_in_every_format() {
     let server = mock(vec![]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let n = expected_count(provider);
         let o = run(list(
             &server,
@@ -139,7 +137,7 @@ async fn kit_totals_are_printed_digit_for_digit_as_served() {
     let server = mock(vec![]).await;
     let o = run(list(&server, Provider::Kit, &["--format", "jsonl"])).await;
     let served: Vec<String> = DataSet::generate(COUNT)
-        .kit
+        .get::<purchase_clients::kit::Api>()
         .iter()
         .map(|p| p.total.to_string())
         .collect();
@@ -162,7 +160,7 @@ async fn kit_totals_are_printed_digit_for_digit_as_served() {
 #[tokio::test(flavor = "multi_thread")]
 async fn limit_stops_the_listing() {
     let server = mock(vec![]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let o = run(list(
             &server,
             provider,
@@ -291,7 +289,7 @@ async fn schema_is_a_json_schema_that_every_jsonl_line_satisfies() {
     let schema: Value = serde_json::from_slice(&o.stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let server = mock(vec![]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let o = run(list(&server, provider, &["--format", "jsonl"])).await;
         for line in stdout(&o).lines() {
             let v: Value = serde_json::from_str(line).unwrap();
@@ -304,18 +302,18 @@ async fn schema_is_a_json_schema_that_every_jsonl_line_satisfies() {
 #[tokio::test(flavor = "multi_thread")]
 async fn get_togai_prints_one_purchase_and_a_missing_one_fails() {
     let server = mock(vec![]).await;
-    let c = DEMO_CREDENTIALS;
     let get = |id: &str| {
         let mut cmd = purchases();
-        cmd.env("TOGAI_API_TOKEN", c.togai_api_token).args([
-            "get",
-            "togai",
-            id,
-            "--base-url",
-            &server.base_url(Provider::Togai),
-            "--format",
-            "jsonl",
-        ]);
+        cmd.env("TOGAI_API_TOKEN", demo_credentials(Provider::Togai)[0])
+            .args([
+                "get",
+                "togai",
+                id,
+                "--base-url",
+                &server.base_url(Provider::Togai),
+                "--format",
+                "jsonl",
+            ]);
         cmd
     };
     let o = run(get("purchase.000007")).await;
@@ -357,13 +355,12 @@ fn bad_arguments_exit_2() {
 /// Every form of the demo credentials on the wire: raw, HTTP Basic, percent-encoded.
 fn credential_forms() -> Vec<String> {
     use base64::Engine;
-    let c = DEMO_CREDENTIALS;
     [
-        c.cocalc_api_key,
-        c.subtotal_api_key,
-        c.subtotal_connection_token,
-        c.togai_api_token,
-        c.kit_access_token,
+        demo_credentials(Provider::CoCalc)[0],
+        demo_credentials(Provider::Subtotal)[0],
+        demo_credentials(Provider::Subtotal)[1],
+        demo_credentials(Provider::Togai)[0],
+        demo_credentials(Provider::Kit)[0],
     ]
     .iter()
     .flat_map(|s| {
@@ -379,7 +376,7 @@ fn credential_forms() -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn echoed_credentials_and_terminal_escapes_never_reach_the_output() {
     let server = mock(vec![Fault::EchoCredentials]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         for format in ["table", "jsonl", "csv"] {
             let o = run(list(&server, provider, &["--format", format])).await;
             assert_eq!(o.status.code(), Some(1), "{provider}");
@@ -403,7 +400,7 @@ async fn echoed_credentials_and_terminal_escapes_never_reach_the_output() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_empty_account_lists_as_empty_and_exits_0() {
     let server = mock(vec![Fault::Empty]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let o = run(list(&server, provider, &["--format", "jsonl"])).await;
         assert!(o.status.success(), "{provider}: {}", stderr(&o));
         assert_eq!(stdout(&o), "", "{provider}");
@@ -413,7 +410,7 @@ async fn an_empty_account_lists_as_empty_and_exits_0() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_endless_listing_ends_with_exit_1_naming_the_bound() {
     let server = mock(vec![Fault::Endless]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let o = run(list(
             &server,
             provider,
@@ -493,7 +490,7 @@ async fn verbose_shows_each_request_span_on_stderr_and_keeps_stdout_data_only() 
         "{err}"
     );
     // Never a credential, and stdout is still one JSON object a line.
-    assert!(!err.contains(DEMO_CREDENTIALS.kit_access_token), "{err}");
+    assert!(!err.contains(demo_credentials(Provider::Kit)[0]), "{err}");
     for line in stdout(&o).lines() {
         serde_json::from_str::<Value>(line).unwrap();
     }

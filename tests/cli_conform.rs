@@ -191,5 +191,6 @@ fn an_unknown_provider_is_a_usage_error() {
         .assert()
         .code(2);
     let err = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
-    assert!(err.contains("unknown provider \"stripe\""), "{err}");
+    assert!(err.contains("invalid value 'stripe'"), "{err}");
+    assert!(err.contains("possible values: cocalc"), "{err}");
 }

@@ -80,13 +80,20 @@ async fn any_client_lists_a_provider_from_the_environment() {
     assert_eq!(requests[0].headers["authorization"], "Bearer env-token");
 }
 
-#[test]
-fn any_client_for_togai_needs_an_account() {
-    // SAFETY: no other test in this binary reads TOGAI_API_TOKEN.
+#[tokio::test]
+async fn any_client_for_togai_needs_an_account_and_the_others_take_none() {
+    // SAFETY: no other test in this binary reads TOGAI_API_TOKEN or KIT_ACCESS_TOKEN.
     unsafe { std::env::set_var("TOGAI_API_TOKEN", "x") };
-    let err = AnyClient::from_env(Provider::Togai, None, Default::default()).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    let without = AnyClient::from_env(Provider::Togai, None, Default::default()).unwrap();
+    let err = without.purchases(None).next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidArgument(m) if m.contains("account")),
+        "{err}"
+    );
     assert!(AnyClient::from_env(Provider::Togai, Some("ACC1"), Default::default()).is_ok());
+    unsafe { std::env::set_var("KIT_ACCESS_TOKEN", "x") };
+    let err = AnyClient::from_env(Provider::Kit, Some("ACC1"), Default::default()).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use purchase_clients::conform::{self, KnownDeviations, Rule, SampleReport};
 use purchase_clients::Provider;
 
 fn reports() -> Vec<SampleReport> {
-    conform::check_builtin(&Provider::ALL).unwrap()
+    conform::check_builtin(Provider::ALL).unwrap()
 }
 
 fn new_findings(reports: &[SampleReport]) -> Vec<String> {

@@ -24,10 +24,7 @@ fn kit_page(extra: serde_json::Value) -> serde_json::Value {
 }
 
 fn kit_credentials() -> LiveCredentials {
-    LiveCredentials {
-        kit_access_token: Some(Secret::new("live-kit-token")),
-        ..Default::default()
-    }
+    LiveCredentials::default().with(Provider::Kit, vec![Secret::new("live-kit-token")], None)
 }
 
 #[tokio::test]
@@ -164,10 +161,11 @@ async fn togai_live_follows_the_first_listed_purchase_to_its_own_endpoint() {
         })))
         .mount(&server)
         .await;
-    let credentials = LiveCredentials {
-        togai: Some((Secret::new("t"), "ACC1".into())),
-        ..Default::default()
-    };
+    let credentials = LiveCredentials::default().with(
+        Provider::Togai,
+        vec![Secret::new("t")],
+        Some("ACC1".into()),
+    );
     let outcome = check_live(
         Provider::Togai,
         &credentials,
@@ -195,10 +193,11 @@ async fn a_refused_key_fails_the_live_check_without_showing_it() {
         )
         .mount(&server)
         .await;
-    let credentials = LiveCredentials {
-        cocalc_api_key: Some(Secret::new("sk-live-secret")),
-        ..Default::default()
-    };
+    let credentials = LiveCredentials::default().with(
+        Provider::CoCalc,
+        vec![Secret::new("sk-live-secret")],
+        None,
+    );
     let outcome = check_live(
         Provider::CoCalc,
         &credentials,

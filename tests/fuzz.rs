@@ -20,13 +20,12 @@
 use base64::Engine;
 use futures::StreamExt;
 use proptest::prelude::*;
-use purchase_clients::mock::{wire_json, DataSet};
+use purchase_clients::conform::live::fetch_bodies;
+use purchase_clients::mock::{demo_credentials, demo_scope, wire_json, MockConfig, MockServer};
 use purchase_clients::{
-    cocalc, kit, subtotal, togai, AnyClient, ClientOptions, CoCalcClient, KitClient, ListingLimits,
-    Provider, Purchase, RetryConfig, SubtotalClient, TogaiClient,
+    AnyClient, ClientOptions, ListingLimits, Provider, Purchase, RetryConfig, Secret,
 };
-use serde::{de::DeserializeOwned, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -47,33 +46,38 @@ fn cli_cases(default: u32) -> u32 {
         .unwrap_or_else(|| cases(default * 10) / 10)
 }
 
-// Credentials with characters that URL, JSON and base64 encodings all change.
-const COCALC_KEY: &str = "fz/cocalc+key=7Q9";
-const SUBTOTAL_KEY: &str = "fz-subtotal/key+3Z";
-const SUBTOTAL_TOKEN: &str = "fz-subtotal-token\"8";
-const TOGAI_TOKEN: &str = "fz-togai/token=5K";
-const KIT_TOKEN: &str = "fz-kit+token/2W";
-/// The credentials a client of `provider` sends (and so the ones a server can echo).
-fn secrets(provider: Provider) -> &'static [&'static str] {
-    match provider {
-        Provider::CoCalc => &[COCALC_KEY],
-        Provider::Subtotal => &[SUBTOTAL_KEY, SUBTOTAL_TOKEN],
-        Provider::Togai => &[TOGAI_TOKEN],
-        Provider::Kit => &[KIT_TOKEN],
-    }
+/// The credentials a client of `provider` sends (and so the ones a server can echo): one
+/// per variable the provider reads, with characters that URL, JSON and base64 encodings all
+/// change.
+fn secrets(provider: Provider) -> Vec<String> {
+    provider
+        .credential_variables()
+        .iter()
+        .enumerate()
+        .map(|(i, _)| format!("fz/{}+key={i}\"Q", provider.name()))
+        .collect()
 }
 
 /// Every form `provider`'s credentials take on the wire, written out independently of the
 /// crate.
 fn wire_forms(provider: Provider) -> &'static [String] {
-    static FORMS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    static FORMS: OnceLock<Vec<(Provider, Vec<String>)>> = OnceLock::new();
     let all = FORMS.get_or_init(|| {
         Provider::ALL
             .iter()
-            .map(|p| forms_of(secrets(*p)))
+            .map(|p| {
+                let s = secrets(*p);
+                (
+                    *p,
+                    forms_of(&s.iter().map(String::as_str).collect::<Vec<_>>()),
+                )
+            })
             .collect()
     });
-    &all[Provider::ALL.iter().position(|p| *p == provider).unwrap()]
+    &all.iter()
+        .find(|(p, _)| *p == provider)
+        .expect("every provider")
+        .1
 }
 
 fn forms_of(secrets: &[&str]) -> Vec<String> {
@@ -276,64 +280,53 @@ fn mutate(provider: Provider, seed: &Value, mutations: &[Mutation]) -> Vec<u8> {
     bytes
 }
 
-/// The bodies mutations start from: each provider's documented response samples and a
-/// page of the mock's data, as its server writes them.
-fn seeds() -> &'static [(Provider, &'static str, Value)] {
-    static SEEDS: OnceLock<Vec<(Provider, &'static str, Value)>> = OnceLock::new();
+/// The bodies mutations start from: each provider's documented response samples and the
+/// pages the embedded mock serves, each with the sample name its decoder is found by.
+fn seeds() -> &'static [(Provider, String, Value)] {
+    static SEEDS: OnceLock<Vec<(Provider, String, Value)>> = OnceLock::new();
     SEEDS.get_or_init(|| {
         let mut out = Vec::new();
-        for provider in Provider::ALL {
+        for provider in Provider::ALL.iter().copied() {
             let documented = purchase_clients::conform::documented(provider).unwrap();
             let names = purchase_clients::conform::normalized(provider).unwrap();
             for s in purchase_clients::conform::samples(provider, &documented, &names) {
-                let op: &'static str = match s.name.as_str() {
-                    "get_purchase 200" => "get",
-                    n if n.ends_with(" 200") => "list",
-                    _ => continue,
-                };
-                out.push((provider, op, s.value));
+                if s.name.ends_with(" 200") {
+                    out.push((provider, s.name, s.value));
+                }
             }
         }
-        let data = DataSet::generate(12);
-        let take = |n: usize| n.min(6);
-        out.push((
-            Provider::Kit,
-            "list",
-            json!({
-                "purchases": &data.kit[..take(data.kit.len())],
-                "pagination": {"has_previous_page": false, "has_next_page": true,
-                    "start_cursor": "WzBd", "end_cursor": "WzVd", "per_page": 6}
-            }),
-        ));
-        out.push((
-            Provider::Subtotal,
-            "list",
-            json!({
-                "has_more": true, "purchases": &data.subtotal[..take(data.subtotal.len())]
-            }),
-        ));
-        out.push((
-            Provider::Togai,
-            "list",
-            json!({
-                "data": &data.togai[..take(data.togai.len())], "nextToken": "next.6",
-                "context": {"pageSize": 6, "sortOrder": "DESC"}
-            }),
-        ));
-        out.push((
-            Provider::Togai,
-            "get",
-            serde_json::to_value(&data.togai_details[0]).unwrap(),
-        ));
-        out.push((
-            Provider::CoCalc,
-            "list",
-            json!({
-                "balance": "12.50", "purchases": &data.cocalc[..take(data.cocalc.len())]
-            }),
-        ));
+        out.extend(runtime().block_on(mock_pages()));
         out
     })
+}
+
+/// The first page of every operation the mock serves, fetched as the live checks fetch.
+async fn mock_pages() -> Vec<(Provider, String, Value)> {
+    let mock = MockServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        MockConfig {
+            count: 12,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for provider in Provider::ALL.iter().copied() {
+        let credentials: Vec<Secret> = demo_credentials(provider)
+            .iter()
+            .map(|c| Secret::new(*c))
+            .collect();
+        let options = ClientOptions::default().base_url(mock.base_url(provider));
+        let bodies = fetch_bodies(provider, &credentials, demo_scope(provider), &options)
+            .await
+            .unwrap();
+        assert!(!bodies.is_empty(), "{provider}");
+        for (call, body) in bodies {
+            out.push((provider, format!("{} 200", call.operation), body));
+        }
+    }
+    out
 }
 
 fn case() -> impl Strategy<Value = (usize, Vec<Mutation>)> {
@@ -341,20 +334,6 @@ fn case() -> impl Strategy<Value = (usize, Vec<Mutation>)> {
         0..seeds().len(),
         proptest::collection::vec(mutation(), 1..4),
     )
-}
-
-/// Decodes `body` as `T`; whatever decodes must write back and decode to the same value.
-fn decode<T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug>(body: &[u8]) -> Option<T> {
-    let value: T = serde_json::from_slice(body).ok()?;
-    let text = serde_json::to_vec(&value).expect("a decoded value writes back");
-    let again: T = serde_json::from_slice(&text).unwrap_or_else(|e| {
-        panic!(
-            "written back, it no longer decodes: {e}: {}",
-            String::from_utf8_lossy(&text)
-        )
-    });
-    assert_eq!(again, value, "the round trip changed the value");
-    Some(value)
 }
 
 fn check_record(result: Result<Purchase, purchase_clients::Error>) {
@@ -383,40 +362,17 @@ proptest! {
 
     #[test]
     fn every_decoder_survives_any_body((seed, mutations) in case()) {
-        let (provider, op, value) = &seeds()[seed];
+        let (provider, sample, value) = &seeds()[seed];
         let body = mutate(*provider, value, &mutations);
-        match (provider, *op) {
-            (Provider::Kit, _) => {
-                if let Some(page) = decode::<kit::types::ListPurchasesResponse>(&body) {
-                    page.purchases.into_iter().for_each(|p| check_record(Purchase::try_from(p)));
-                }
-                decode::<kit::types::ErrorResponse>(&body);
-            }
-            (Provider::Subtotal, _) => {
-                if let Some(page) = decode::<subtotal::types::GetPurchasesResponse>(&body) {
-                    page.purchases.into_iter().for_each(|p| check_record(Purchase::try_from(p)));
-                }
-                decode::<subtotal::types::HttpValidationError>(&body);
-            }
-            (Provider::Togai, "get") => {
-                if let Some(p) = decode::<togai::types::Purchase>(&body) {
-                    check_record(Purchase::try_from(p));
-                }
-            }
-            (Provider::Togai, _) => {
-                if let Some(page) = decode::<togai::types::ListPurchasesResponse>(&body) {
-                    for p in page.data.into_iter().flatten() {
-                        check_record(Purchase::from_togai(p, "ACC1"));
-                    }
-                }
-                decode::<togai::types::ErrorResponse>(&body);
-            }
-            _ => {
-                if let Some(cocalc::types::GetPurchasesResponse::PurchasesWithBalance(page)) =
-                    decode::<cocalc::types::GetPurchasesResponse>(&body)
-                {
-                    page.purchases.into_iter().for_each(|p| check_record(Purchase::try_from(p)));
-                }
+        let decode = purchase_clients::conform::decoder(*provider, sample)
+            .unwrap_or_else(|| panic!("{provider}: no decoder for {sample}"));
+        // The decoders read JSON values: what does not parse as JSON is the listing
+        // property's business. Whatever decodes must write back and decode the same.
+        if let Ok(parsed) = serde_json::from_slice::<Value>(&body) {
+            if let Ok(written) = decode(&parsed) {
+                let again = decode(&written)
+                    .unwrap_or_else(|e| panic!("{provider} {sample}: written back, it no longer decodes: {e}"));
+                assert_eq!(again, written, "{provider} {sample}: the round trip changed the value");
             }
         }
     }
@@ -472,19 +428,9 @@ fn client(provider: Provider, base: &str) -> AnyClient {
         .retry(RetryConfig::disabled())
         .read_timeout(Duration::from_secs(2))
         .listing_limits(ListingLimits::default().with_max_pages(4));
-    match provider {
-        Provider::CoCalc => {
-            AnyClient::CoCalc(CoCalcClient::with_options(COCALC_KEY, options).unwrap())
-        }
-        Provider::Subtotal => AnyClient::Subtotal(
-            SubtotalClient::with_options(SUBTOTAL_KEY, SUBTOTAL_TOKEN, options).unwrap(),
-        ),
-        Provider::Togai => AnyClient::Togai {
-            client: TogaiClient::with_options(TOGAI_TOKEN, options).unwrap(),
-            account_id: "ACC1".into(),
-        },
-        Provider::Kit => AnyClient::Kit(KitClient::with_options(KIT_TOKEN, options).unwrap()),
-    }
+    let credentials: Vec<Secret> = secrets(provider).into_iter().map(Secret::new).collect();
+    let scope = provider.scope().map(|_| "ACC1");
+    AnyClient::with_credentials(provider, &credentials, scope, options).unwrap()
 }
 
 const STATUSES: &[u16] = &[200, 200, 200, 400, 401, 404, 422, 500];
@@ -536,15 +482,13 @@ proptest! {
         let (provider, _, value) = &seeds()[seed];
         replay.set(status, mutate(*provider, value, &mutations));
         let mut cmd = assert_cmd::Command::cargo_bin("purchases").unwrap();
-        cmd.env("COCALC_API_KEY", COCALC_KEY)
-            .env("SUBTOTAL_API_KEY", SUBTOTAL_KEY)
-            .env("SUBTOTAL_CONNECTION_TOKEN", SUBTOTAL_TOKEN)
-            .env("TOGAI_API_TOKEN", TOGAI_TOKEN)
-            .env("KIT_ACCESS_TOKEN", KIT_TOKEN)
-            .args(["list", provider.name(), "--base-url", &replay.server.uri()])
+        for (var, secret) in provider.credential_variables().iter().zip(secrets(*provider)) {
+            cmd.env(var, secret);
+        }
+        cmd.args(["list", provider.name(), "--base-url", &replay.server.uri()])
             .args(["--format", format, "--max-pages", "4", "--page-size", "5"])
             .timeout(Duration::from_secs(120));
-        if *provider == Provider::Togai {
+        if provider.scope().is_some() {
             cmd.args(["--account", "ACC1"]);
         }
         let o = cmd.output().unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use base64::Engine;
 use futures::TryStreamExt;
-use purchase_clients::mock::{Fault, MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::mock::{demo_credentials, Fault, MockConfig, MockServer};
 use purchase_clients::{
     AnyClient, ClientOptions, CoCalcClient, Error, KitClient, LimitReached, ListingLimits,
     Provider, Purchase, RetryConfig, SubtotalClient, TogaiClient,
@@ -26,23 +26,7 @@ fn quick() -> ClientOptions {
 
 /// A client of `provider` with the mock's credentials.
 fn client(provider: Provider, options: ClientOptions) -> AnyClient {
-    let c = DEMO_CREDENTIALS;
-    match provider {
-        Provider::CoCalc => {
-            AnyClient::CoCalc(CoCalcClient::with_options(c.cocalc_api_key, options).unwrap())
-        }
-        Provider::Subtotal => AnyClient::Subtotal(
-            SubtotalClient::with_options(c.subtotal_api_key, c.subtotal_connection_token, options)
-                .unwrap(),
-        ),
-        Provider::Togai => AnyClient::Togai {
-            client: TogaiClient::with_options(c.togai_api_token, options).unwrap(),
-            account_id: purchase_clients::mock::DataSet::TOGAI_ACCOUNT.into(),
-        },
-        Provider::Kit => {
-            AnyClient::Kit(KitClient::with_options(c.kit_access_token, options).unwrap())
-        }
-    }
+    purchase_clients::mock::demo_client(provider, options).unwrap()
 }
 
 async fn mock(faults: Vec<Fault>) -> MockServer {
@@ -77,14 +61,13 @@ async fn list_all(
 /// Every form in which the mock's credentials travel: raw, as HTTP Basic sends CoCalc's
 /// key, and percent-encoded. Written out here, independently of the crate's redactor.
 fn credential_forms() -> Vec<String> {
-    let c = DEMO_CREDENTIALS;
     let mut forms = Vec::new();
     for secret in [
-        c.cocalc_api_key,
-        c.subtotal_api_key,
-        c.subtotal_connection_token,
-        c.togai_api_token,
-        c.kit_access_token,
+        demo_credentials(Provider::CoCalc)[0],
+        demo_credentials(Provider::Subtotal)[0],
+        demo_credentials(Provider::Subtotal)[1],
+        demo_credentials(Provider::Togai)[0],
+        demo_credentials(Provider::Kit)[0],
     ] {
         forms.push(secret.to_string());
         forms.push(base64::engine::general_purpose::STANDARD.encode(format!("{secret}:")));
@@ -108,7 +91,7 @@ fn assert_shows_no_credential(shown: &str) {
 #[tokio::test]
 async fn echoed_credentials_are_redacted_in_every_form_before_any_cut() {
     let server = mock(vec![Fault::EchoCredentials]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let err = list_all(&server, provider, quick(), None)
             .await
             .unwrap_err();
@@ -129,7 +112,7 @@ async fn echoed_credentials_are_redacted_in_every_form_before_any_cut() {
 #[tokio::test]
 async fn a_redirect_off_the_origin_carries_no_credential() {
     let server = mock(vec![Fault::RedirectOffOrigin]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let err = list_all(&server, provider, quick(), None)
             .await
             .unwrap_err();
@@ -169,7 +152,7 @@ async fn a_redirect_within_the_origin_keeps_the_credentials() {
 #[tokio::test]
 async fn a_listing_that_never_ends_stops_at_its_page_limit() {
     let server = mock(vec![Fault::Endless]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let limits = ListingLimits::default().with_max_pages(7);
         let err = list_all(&server, provider, quick().listing_limits(limits), Some(3))
             .await
@@ -185,7 +168,7 @@ async fn a_listing_that_never_ends_stops_at_its_page_limit() {
 #[tokio::test]
 async fn empty_pages_that_keep_saying_more_end_the_listing() {
     let server = mock(vec![Fault::EndlessEmpty]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let result = list_all(&server, provider, quick(), None).await;
         match provider {
             // Kit and Togai can send empty pages with a cursor: the default allows three.
@@ -220,7 +203,7 @@ async fn a_listing_stops_at_its_time_budget() {
         latency: Duration::from_millis(40),
     })
     .await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let limits = ListingLimits::default().with_max_time(Duration::from_millis(300));
         let err = list_all(&server, provider, quick().listing_limits(limits), Some(2))
             .await
@@ -260,7 +243,7 @@ async fn the_default_bounds_end_an_endless_listing() {
 #[tokio::test]
 async fn a_stalled_body_times_out_the_same_way_for_every_provider() {
     let server = mock(vec![Fault::Stall]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let options = quick().read_timeout(Duration::from_millis(200));
         // The guard only keeps a regression from hanging the suite.
         let result = tokio::time::timeout(
@@ -279,7 +262,7 @@ async fn a_stalled_body_times_out_the_same_way_for_every_provider() {
 #[tokio::test]
 async fn an_empty_account_lists_as_empty_for_every_provider() {
     let server = mock(vec![Fault::Empty]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let all = list_all(&server, provider, quick(), None).await;
         assert_eq!(all.unwrap(), vec![], "{provider}");
     }
@@ -288,7 +271,7 @@ async fn an_empty_account_lists_as_empty_for_every_provider() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_an_error_not_read_further() {
     let server = mock(vec![]).await;
-    for provider in Provider::ALL {
+    for provider in Provider::ALL.iter().copied() {
         let err = list_all(&server, provider, quick().max_body_bytes(500), None)
             .await
             .unwrap_err();
@@ -501,13 +484,16 @@ async fn a_togai_status_and_type_no_spec_lists_decode_and_list() {
     assert!(!all.is_empty());
     for p in &all {
         assert_eq!(p.status.as_deref(), Some("PARTIALLY_REFUNDED"));
-        let purchase_clients::Record::Togai(item) = &p.record else {
+        let purchase_clients::Record::Togai(record) = &p.record else {
             panic!("a Togai record");
+        };
+        let purchase_clients::togai::PurchaseRecord::Listed(item) = record.as_ref() else {
+            panic!("a listed purchase");
         };
         assert_eq!(item.type_.as_ref().unwrap().as_str(), "SUBSCRIPTION");
     }
     let options = quick().base_url(server.base_url(Provider::Togai));
-    let togai = TogaiClient::with_options(DEMO_CREDENTIALS.togai_api_token, options).unwrap();
+    let togai = TogaiClient::with_options(demo_credentials(Provider::Togai)[0], options).unwrap();
     let fetched = togai.get_purchase(&all[0].id).await.unwrap();
     assert_eq!(fetched.status.unwrap().to_string(), "PARTIALLY_REFUNDED");
 }

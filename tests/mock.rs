@@ -1,7 +1,7 @@
 //! The embedded mock answers like the real APIs: limits, credentials, error shapes, faults.
 #![cfg(feature = "mock")]
 
-use purchase_clients::mock::{MockConfig, MockServer, DEMO_CREDENTIALS};
+use purchase_clients::mock::{demo_credentials, MockConfig, MockServer};
 use purchase_clients::reqwest;
 use purchase_clients::Provider;
 use serde_json::{json, Value};
@@ -32,15 +32,14 @@ async fn call(req: reqwest::RequestBuilder) -> (u16, Value) {
 #[tokio::test]
 async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
     let s = server().await;
-    let c = DEMO_CREDENTIALS;
     let (status, body) = call(
         http()
             .get(format!(
                 "{}/purchases?limit=51",
                 s.base_url(Provider::Subtotal)
             ))
-            .header("x-api-key", c.subtotal_api_key)
-            .bearer_auth(c.subtotal_connection_token),
+            .header("x-api-key", demo_credentials(Provider::Subtotal)[0])
+            .bearer_auth(demo_credentials(Provider::Subtotal)[1]),
     )
     .await;
     assert_eq!(status, 422);
@@ -49,7 +48,7 @@ async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
     let (status, body) = call(
         http()
             .get(format!("{}/purchases", s.base_url(Provider::Subtotal)))
-            .bearer_auth(c.subtotal_connection_token),
+            .bearer_auth(demo_credentials(Provider::Subtotal)[1]),
     )
     .await;
     assert_eq!(
@@ -64,7 +63,7 @@ async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
                 "{}/v4/purchases?per_page=0",
                 s.base_url(Provider::Kit)
             ))
-            .bearer_auth(c.kit_access_token),
+            .bearer_auth(demo_credentials(Provider::Kit)[0]),
     )
     .await;
     assert_eq!(status, 422);
@@ -76,7 +75,7 @@ async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
                 "{}/accounts/ACC00001/purchases?pageSize=101",
                 s.base_url(Provider::Togai)
             ))
-            .bearer_auth(c.togai_api_token),
+            .bearer_auth(demo_credentials(Provider::Togai)[0]),
     )
     .await;
     assert_eq!(status, 400);
@@ -88,7 +87,7 @@ async fn each_api_refuses_out_of_bounds_pages_in_its_own_shape() {
                 "{}/api/v2/purchases/get-purchases",
                 s.base_url(Provider::CoCalc)
             ))
-            .basic_auth(c.cocalc_api_key, Some(""))
+            .basic_auth(demo_credentials(Provider::CoCalc)[0], Some(""))
             .json(&json!({"limit": 501})),
     )
     .await;
@@ -141,7 +140,7 @@ async fn amounts_are_json_numbers_and_a_fault_header_applies_to_one_request() {
     let (status, body) = call(
         http()
             .get(&kit)
-            .bearer_auth(DEMO_CREDENTIALS.kit_access_token),
+            .bearer_auth(demo_credentials(Provider::Kit)[0]),
     )
     .await;
     assert_eq!(status, 200);
@@ -149,7 +148,7 @@ async fn amounts_are_json_numbers_and_a_fault_header_applies_to_one_request() {
     assert!(body["pagination"]["has_next_page"].as_bool().unwrap());
     let r = http()
         .get(&kit)
-        .bearer_auth(DEMO_CREDENTIALS.kit_access_token)
+        .bearer_auth(demo_credentials(Provider::Kit)[0])
         .header("x-mock-fault", "rate-limit")
         .send()
         .await
@@ -159,7 +158,7 @@ async fn amounts_are_json_numbers_and_a_fault_header_applies_to_one_request() {
     let (status, _) = call(
         http()
             .get(&kit)
-            .bearer_auth(DEMO_CREDENTIALS.kit_access_token),
+            .bearer_auth(demo_credentials(Provider::Kit)[0]),
     )
     .await;
     assert_eq!(status, 200, "only that request");

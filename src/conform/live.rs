@@ -6,34 +6,55 @@
 //! skipped, with the variables to set.
 
 use super::{check_sample, KnownDeviations, Sample, SampleReport};
-use crate::transport::{Auth, Inner};
+use crate::transport::Inner;
 use crate::{ClientOptions, Provider, Secret};
-use serde_json::{json, Value};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
-/// Credentials for the live checks.
+/// Credentials for the live checks, per provider: its credentials and, for a provider whose
+/// listing needs one, its scope.
 #[derive(Debug, Clone, Default)]
 pub struct LiveCredentials {
-    /// `COCALC_API_KEY`.
-    pub cocalc_api_key: Option<Secret>,
-    /// `SUBTOTAL_API_KEY` and `SUBTOTAL_CONNECTION_TOKEN`.
-    pub subtotal: Option<(Secret, Secret)>,
-    /// `TOGAI_API_TOKEN` and `TOGAI_ACCOUNT_ID`.
-    pub togai: Option<(Secret, String)>,
-    /// `KIT_ACCESS_TOKEN`.
-    pub kit_access_token: Option<Secret>,
+    by_provider: BTreeMap<Provider, (Vec<Secret>, Option<String>)>,
 }
 
 impl LiveCredentials {
-    /// Reads whatever credentials the environment has.
+    /// Reads whatever credentials the environment has: for each provider, the variables
+    /// [`Provider::credential_variables`] names (and its scope's variable, when it has one).
     pub fn from_env() -> Self {
         let var = |name: &str| Secret::from_env(name).ok();
-        LiveCredentials {
-            cocalc_api_key: var("COCALC_API_KEY"),
-            subtotal: var("SUBTOTAL_API_KEY").zip(var("SUBTOTAL_CONNECTION_TOKEN")),
-            togai: var("TOGAI_API_TOKEN")
-                .zip(var("TOGAI_ACCOUNT_ID").map(|s| s.expose().to_string())),
-            kit_access_token: var("KIT_ACCESS_TOKEN"),
+        let mut by_provider = BTreeMap::new();
+        for p in Provider::ALL {
+            let credentials: Option<Vec<Secret>> =
+                p.credential_variables().iter().map(|v| var(v)).collect();
+            let scope = crate::with_api!(*p, A => A::SCOPE.map(|(_, variable)| variable));
+            let scope_value = scope.map(|v| var(v).map(|s| s.expose().to_string()));
+            match (credentials, scope_value) {
+                (Some(c), None) => {
+                    by_provider.insert(*p, (c, None));
+                }
+                (Some(c), Some(Some(s))) => {
+                    by_provider.insert(*p, (c, Some(s)));
+                }
+                _ => {}
+            }
         }
+        LiveCredentials { by_provider }
+    }
+
+    /// Sets one provider's credentials (and scope).
+    pub fn with(
+        mut self,
+        provider: Provider,
+        credentials: Vec<Secret>,
+        scope: Option<String>,
+    ) -> Self {
+        self.by_provider.insert(provider, (credentials, scope));
+        self
+    }
+
+    fn get(&self, provider: Provider) -> Option<&(Vec<Secret>, Option<String>)> {
+        self.by_provider.get(&provider)
     }
 }
 
@@ -48,14 +69,21 @@ pub enum LiveOutcome {
     Failed(crate::Error),
 }
 
-/// One request of the live check: operation, method, path (and its template), query, body.
-struct Call {
-    operation: &'static str,
-    template: &'static str,
-    method: reqwest::Method,
-    path: String,
-    query: Vec<(&'static str, String)>,
-    body: Option<Value>,
+/// One request of the live check: operation, path template, method, path, query, body.
+#[derive(Debug, Clone)]
+pub struct LiveCall {
+    /// The operation id.
+    pub operation: &'static str,
+    /// The operation's path template.
+    pub template: &'static str,
+    /// The method.
+    pub method: reqwest::Method,
+    /// The path, parameters filled in.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(&'static str, String)>,
+    /// A JSON body.
+    pub body: Option<Value>,
 }
 
 /// Runs the live checks for `provider` with `options` (base URL, timeouts, retries).
@@ -65,134 +93,83 @@ pub async fn check_live(
     options: &ClientOptions,
     known: &KnownDeviations,
 ) -> LiveOutcome {
-    let (auth, calls) = match provider {
-        Provider::CoCalc => match &credentials.cocalc_api_key {
-            None => return LiveOutcome::Skipped("set COCALC_API_KEY to check CoCalc live".into()),
-            Some(key) => (
-                Auth::BasicKey(key.clone()),
-                vec![Call {
-                    operation: "get_purchases",
-                    template: "/api/v2/purchases/get-purchases",
-                    method: reqwest::Method::POST,
-                    path: "/api/v2/purchases/get-purchases".into(),
-                    query: vec![],
-                    body: Some(json!({"limit": 5})),
-                }],
-            ),
-        },
-        Provider::Subtotal => match &credentials.subtotal {
-            None => {
-                return LiveOutcome::Skipped(
-                    "set SUBTOTAL_API_KEY and SUBTOTAL_CONNECTION_TOKEN to check Subtotal live"
-                        .into(),
-                )
-            }
-            Some((key, token)) => (
-                Auth::KeyAndBearer {
-                    key: key.clone(),
-                    token: token.clone(),
-                },
-                vec![Call {
-                    operation: "list_purchases",
-                    template: "/purchases",
-                    method: reqwest::Method::GET,
-                    path: "/purchases".into(),
-                    query: vec![("limit", "5".into())],
-                    body: None,
-                }],
-            ),
-        },
-        Provider::Togai => match &credentials.togai {
-            None => {
-                return LiveOutcome::Skipped(
-                    "set TOGAI_API_TOKEN and TOGAI_ACCOUNT_ID to check Togai live".into(),
-                )
-            }
-            Some((token, account)) => (
-                Auth::Bearer(token.clone()),
-                vec![Call {
-                    operation: "list_purchases",
-                    template: "/accounts/{account_id}/purchases",
-                    method: reqwest::Method::GET,
-                    path: format!(
-                        "/accounts/{}/purchases",
-                        progenitor_client::encode_path(account)
-                    ),
-                    query: vec![("pageSize", "5".into())],
-                    body: None,
-                }],
-            ),
-        },
-        Provider::Kit => match &credentials.kit_access_token {
-            None => return LiveOutcome::Skipped("set KIT_ACCESS_TOKEN to check Kit live".into()),
-            Some(token) => (
-                Auth::Bearer(token.clone()),
-                vec![Call {
-                    operation: "list_purchases",
-                    template: "/v4/purchases",
-                    method: reqwest::Method::GET,
-                    path: "/v4/purchases".into(),
-                    query: vec![("per_page", "5".into())],
-                    body: None,
-                }],
-            ),
-        },
-    };
-    let (base, http, inner) = match options.connect(provider, auth) {
-        Ok(parts) => parts,
-        Err(e) => return LiveOutcome::Failed(e),
+    let Some((secrets, scope)) = credentials.get(provider) else {
+        let mut vars: Vec<&str> = provider.credential_variables().to_vec();
+        if let Some(v) = crate::with_api!(provider, A => A::SCOPE.map(|(_, v)| v)) {
+            vars.push(v);
+        }
+        return LiveOutcome::Skipped(format!(
+            "set {} to check {provider} live",
+            vars.join(" and ")
+        ));
     };
     let (documented, names) = match (super::documented(provider), super::normalized(provider)) {
         (Ok(d), Ok(n)) => (d, n),
         (Err(e), _) | (_, Err(e)) => return LiveOutcome::Failed(crate::Error::Config(e)),
     };
-
-    let mut reports = Vec::new();
-    let mut pending = calls;
-    while let Some(call) = pending.pop() {
-        let body = match fetch(&http, &inner, &base, &call).await {
-            Ok(b) => b,
-            Err(e) => return LiveOutcome::Failed(e),
-        };
-        // Togai: follow the first listed purchase to its own endpoint.
-        if provider == Provider::Togai && call.operation == "list_purchases" {
-            if let Some(id) = body.pointer("/data/0/id").and_then(Value::as_str) {
-                pending.push(Call {
-                    operation: "get_purchase",
-                    template: "/purchases/{purchase_id}",
-                    method: reqwest::Method::GET,
-                    path: format!("/purchases/{}", progenitor_client::encode_path(id)),
-                    query: vec![],
-                    body: None,
-                });
-            }
-        }
-        let schema_pointer = super::response_schema_pointer(&names, call.operation, "200");
-        let sample = Sample {
-            provider,
-            operation: call.operation.to_string(),
-            name: format!("{} 200", call.operation),
-            pointer: format!("live {} {}", call.method, call.path),
-            value: body,
-            schema_pointer,
-        };
-        let mut report = check_sample(&super::spec_file(provider), &documented, &sample, known);
-        report.sample = format!("{} (live)", report.sample);
-        // A live response is not a sample: known deviations of the documented samples do
-        // not excuse it.
-        for finding in &mut report.findings {
-            finding.known = None;
-        }
-        reports.push(report);
-    }
+    let bodies = match fetch_bodies(provider, secrets, scope.as_deref(), options).await {
+        Ok(bodies) => bodies,
+        Err(e) => return LiveOutcome::Failed(e),
+    };
+    let reports = bodies
+        .into_iter()
+        .map(|(call, body)| report(provider, &documented, &names, &call, body, known))
+        .collect();
     LiveOutcome::Checked(reports)
+}
+
+/// Makes the live checks' read-only requests (and their follow-ups) to `provider` and
+/// returns every reply's body as JSON, with the request it answered.
+pub async fn fetch_bodies(
+    provider: Provider,
+    credentials: &[Secret],
+    scope: Option<&str>,
+    options: &ClientOptions,
+) -> Result<Vec<(LiveCall, Value)>, crate::Error> {
+    let (base, http, inner) = crate::with_api!(provider, A => options.connect::<A>(credentials))?;
+    let mut out = Vec::new();
+    let mut pending = crate::with_api!(provider, A => A::live_calls(scope));
+    while let Some(call) = pending.pop() {
+        let body = fetch(&http, &inner, &base, &call).await?;
+        if let Some(next) = crate::with_api!(provider, A => A::live_follow_up(&call, &body)) {
+            pending.push(next);
+        }
+        out.push((call, body));
+    }
+    Ok(out)
+}
+
+/// A live reply checked like a documented sample; known deviations of the documented
+/// samples do not excuse it.
+fn report(
+    provider: Provider,
+    documented: &Value,
+    names: &Value,
+    call: &LiveCall,
+    body: Value,
+    known: &KnownDeviations,
+) -> SampleReport {
+    let sample = Sample {
+        provider,
+        operation: call.operation.to_string(),
+        name: format!("{} 200", call.operation),
+        pointer: format!("live {} {}", call.method, call.path),
+        value: body,
+        schema_pointer: super::response_schema_pointer(names, call.operation, "200"),
+    };
+    let mut report = check_sample(&super::spec_file(provider), documented, &sample, known);
+    report.sample = format!("{} (live)", report.sample);
+    for finding in &mut report.findings {
+        finding.known = None;
+    }
+    report
 }
 
 async fn fetch(
     http: &reqwest::Client,
     inner: &Inner,
     base: &str,
-    call: &Call,
+    call: &LiveCall,
 ) -> Result<Value, crate::Error> {
     let url = format!("{base}{}", call.path);
     let mut builder = http
@@ -229,11 +206,9 @@ async fn fetch(
             body,
         ));
     }
-    // CoCalc reports errors with HTTP 200.
-    if inner.provider == Provider::CoCalc {
-        if let Ok(reply) = serde_json::from_slice::<crate::cocalc::types::ErrorResponse>(&bytes) {
-            return Err(crate::error::cocalc_reply(inner, reply));
-        }
+    // Some providers report errors as data, with HTTP 200.
+    if let Some(e) = crate::with_api!(inner.provider, A => A::error_reply(inner, &bytes)) {
+        return Err(e);
     }
     serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decode {
         provider: inner.provider,

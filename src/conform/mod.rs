@@ -18,7 +18,7 @@
 //! a type accept what the documentation contradicts shows up as a known deviation instead
 //! of disappearing. Known deviations are listed in `specs/known-deviations.toml`.
 
-mod decode;
+pub(crate) mod decode;
 pub mod live;
 
 pub mod schema;
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-pub use decode::decoder;
+pub use decode::{decoder, Decode};
 
 /// A rule a sample is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

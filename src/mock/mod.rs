@@ -1,21 +1,22 @@
-//! An embedded mock of all four APIs on one loopback port (feature `mock`).
+//! An embedded mock of every API on one loopback port (feature `mock`).
 //!
 //! Each API lives under its own prefix, so a client's base URL is
-//! `http://127.0.0.1:PORT/cocalc`, `/subtotal`, `/togai` or `/kit`. The mock serves the
+//! `http://127.0.0.1:PORT/<provider>` ([`MockServer::base_url`]). The mock serves the
 //! documented samples plus a deterministic synthetic data set, pages the way each real API
-//! does (with its limits), checks credentials ([`DEMO_CREDENTIALS`]) and answers errors in
-//! each API's own shape: CoCalc with HTTP 200 and `{"error"}`, Subtotal 422 on a bad
-//! `limit`, Kit 401 `{"errors"}`, Togai `{"message"}`. It can inject [`Fault`]s, for every
+//! does (with its limits), checks credentials ([`demo_credentials`]) and answers errors in
+//! each API's own shape (each provider's file says how). It can inject [`Fault`]s, for every
 //! request or, with an `x-mock-fault: NAME` request header, for one.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use purchase_clients::mock::{MockConfig, MockServer, DEMO_CREDENTIALS};
-//! use purchase_clients::{ClientOptions, KitClient, Provider};
+//! use futures::TryStreamExt;
+//! use purchase_clients::mock::{demo_client, MockConfig, MockServer};
+//! use purchase_clients::{ClientOptions, Provider};
 //!
 //! let mock = MockServer::start("127.0.0.1:0".parse().unwrap(), MockConfig::default()).await?;
 //! let options = ClientOptions::default().base_url(mock.base_url(Provider::Kit));
-//! let kit = KitClient::with_options(DEMO_CREDENTIALS.kit_access_token, options).unwrap();
+//! let kit = demo_client(Provider::Kit, options).unwrap();
+//! let all: Vec<_> = kit.purchases(None).try_collect().await.unwrap();
 //! # Ok(())
 //! # }
 //! ```
@@ -24,35 +25,38 @@
 //! the specs do not allow; amounts the specs give as numbers are written as JSON numbers
 //! with every digit.
 
-mod data;
-mod server;
+pub(crate) mod data;
+pub(crate) mod server;
 
 pub use data::DataSet;
-pub use server::{Fault, MockConfig, MockServer};
+pub use server::{Fault, MockConfig, MockServer, RateLimited, Shared};
 
-/// The credentials the mock accepts.
-#[derive(Debug, Clone, Copy)]
-pub struct DemoCredentials {
-    /// CoCalc API key.
-    pub cocalc_api_key: &'static str,
-    /// Subtotal API key.
-    pub subtotal_api_key: &'static str,
-    /// Subtotal connection token.
-    pub subtotal_connection_token: &'static str,
-    /// Togai API token.
-    pub togai_api_token: &'static str,
-    /// Kit access token.
-    pub kit_access_token: &'static str,
+/// The router each provider adds its routes to.
+pub type Router = axum::Router<std::sync::Arc<Shared>>;
+
+/// The credentials the mock accepts for `provider` (they are not secrets), in the order
+/// the provider's client takes them.
+pub fn demo_credentials(provider: crate::Provider) -> &'static [&'static str] {
+    crate::with_api!(provider, A => A::DEMO_CREDENTIALS)
 }
 
-/// The credentials the mock accepts (they are not secrets).
-pub const DEMO_CREDENTIALS: DemoCredentials = DemoCredentials {
-    cocalc_api_key: "demo-cocalc-key",
-    subtotal_api_key: "demo-subtotal-key",
-    subtotal_connection_token: "demo-subtotal-token",
-    togai_api_token: "demo-togai-token",
-    kit_access_token: "demo-kit-token",
-};
+/// The scope the mock's purchases of `provider` belong to, when its listing needs one
+/// (Togai's account).
+pub fn demo_scope(provider: crate::Provider) -> Option<&'static str> {
+    crate::with_api!(provider, A => A::DEMO_SCOPE)
+}
+
+/// A client of `provider` for the mock at `base_url`, with the demo credentials.
+pub fn demo_client(
+    provider: crate::Provider,
+    options: crate::ClientOptions,
+) -> Result<crate::AnyClient, crate::Error> {
+    let credentials: Vec<crate::Secret> = demo_credentials(provider)
+        .iter()
+        .map(|c| crate::Secret::new(*c))
+        .collect();
+    crate::AnyClient::with_credentials(provider, &credentials, demo_scope(provider), options)
+}
 
 /// Writes `value` (a response body built from the generated types, whose decimals
 /// serialize as strings) as `provider`'s server writes it: the amounts its spec types as
@@ -145,18 +149,5 @@ mod tests {
             to_json_with_amounts(&v, &keys),
             r#"{"total":1234567890.123456789,"id":"42","items":[{"total":0.05}],"name":"5"}"#
         );
-    }
-
-    #[test]
-    fn the_amount_keys_come_from_the_specs() {
-        let kit = amount_keys(crate::Provider::Kit);
-        for k in ["subtotal", "discount", "tax", "total", "unit_price"] {
-            assert!(kit.contains(&k.to_string()), "{kit:?}");
-        }
-        assert!(
-            amount_keys(crate::Provider::Subtotal).is_empty(),
-            "Subtotal totals are strings"
-        );
-        assert!(amount_keys(crate::Provider::CoCalc).contains(&"cost".to_string()));
     }
 }

@@ -17,6 +17,7 @@
 pub mod downconvert;
 pub mod drift;
 pub mod overlay;
+pub mod registry;
 
 #[cfg(feature = "codegen")]
 pub mod codegen;

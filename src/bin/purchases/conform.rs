@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only this provider (repeatable); all four by default.
-    #[arg(long = "provider", value_name = "PROVIDER")]
+    /// Only this provider (repeatable); all by default.
+    #[arg(long = "provider", value_name = "PROVIDER", value_parser = crate::list::provider_parser())]
     providers: Vec<Provider>,
     /// Also check what the real APIs send (credentials from the environment).
     #[arg(long)]

@@ -4,18 +4,20 @@ use crate::output::{Format, Writer};
 use crate::Failure;
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use purchase_clients::{AnyClient, ClientOptions, ListingLimits, Provider, Purchase, TogaiClient};
+use purchase_clients::{AnyClient, ClientOptions, ListingLimits, Provider};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct ListArgs {
-    /// Which API: cocalc, subtotal, togai or kit.
+    /// Which API.
+    #[arg(value_parser = provider_parser())]
     provider: Provider,
     /// Replaces the API's base URL (for example a `purchases mock`).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// The Togai account whose purchases to list (required for togai).
+    /// What the API's listing needs besides the page size, for an API that needs it (the
+    /// account whose purchases Togai lists).
     #[arg(long, value_name = "ID")]
     account: Option<String>,
     /// Purchases per request (default: the API's maximum).
@@ -36,6 +38,16 @@ pub struct ListArgs {
     /// Give up (exit 1) when the listing takes longer than this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = ListingLimits::default().max_time().as_secs())]
     max_seconds: u64,
+}
+
+/// Parses a provider name, offering the names compiled in.
+pub fn provider_parser() -> impl clap::builder::TypedValueParser<Value = Provider> {
+    use clap::builder::TypedValueParser;
+    let names: Vec<&'static str> = Provider::ALL.iter().map(|p| p.name()).collect();
+    clap::builder::PossibleValuesParser::new(names).map(|name| {
+        name.parse::<Provider>()
+            .expect("only names of providers compiled in are possible")
+    })
 }
 
 pub fn options(base_url: Option<&str>) -> ClientOptions {
@@ -64,8 +76,11 @@ fn progress() -> Option<ProgressBar> {
 }
 
 pub async fn list(args: ListArgs) -> Result<(), Failure> {
-    if args.provider != Provider::Togai && args.account.is_some() {
-        return Err(Failure::usage("--account applies to togai only"));
+    if args.provider.scope().is_none() && args.account.is_some() {
+        return Err(Failure::usage(format!(
+            "--account does not apply to {}",
+            args.provider
+        )));
     }
     let limits = ListingLimits::default()
         .with_max_pages(args.max_pages)
@@ -109,7 +124,8 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
 
 #[derive(clap::Args)]
 pub struct GetArgs {
-    /// Which API (only togai has a get-one-purchase call).
+    /// Which API (one with a call to get one purchase).
+    #[arg(value_parser = provider_parser())]
     provider: Provider,
     /// The purchase's id.
     purchase_id: String,
@@ -122,22 +138,11 @@ pub struct GetArgs {
 }
 
 pub async fn get(args: GetArgs) -> Result<(), Failure> {
-    if args.provider != Provider::Togai {
-        return Err(Failure::usage(format!(
-            "{} has no call to get one purchase; only togai does",
-            args.provider
-        )));
-    }
-    let client = TogaiClient::from_env(options(args.base_url.as_deref()))?;
-    let record = client.get_purchase(&args.purchase_id).await?;
-    let purchase = Purchase::try_from(record)?;
-    let redactor = {
-        use progenitor_client::ClientInfo;
-        client.generated().inner().redactor().clone()
-    };
+    let client = AnyClient::from_env(args.provider, None, options(args.base_url.as_deref()))?;
+    let purchase = client.get_purchase(&args.purchase_id).await?;
     let mut out = Writer::new(
         args.format.unwrap_or_else(Format::default_for_stdout),
-        redactor,
+        client.redactor(),
     )?;
     out.write(&purchase)?;
     out.finish()?;

@@ -9,8 +9,8 @@ mod serve;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Typed clients for the CoCalc, Subtotal, Togai and Kit purchases APIs, and the checks
-/// that keep them true to the APIs' documentation.
+/// Typed clients for purchases APIs, and the checks that keep them true to the APIs'
+/// documentation.
 #[derive(Parser)]
 #[command(name = "purchases", version, about)]
 struct Cli {
@@ -50,7 +50,7 @@ fn init_tracing(verbose: u8) -> bool {
 enum Command {
     /// List every purchase of one API (credentials from the environment).
     List(list::ListArgs),
-    /// Get one purchase (togai).
+    /// Get one purchase (for an API with such a call).
     Get(list::GetArgs),
     /// Serve a mock of all four APIs on a loopback port.
     Mock(serve::MockArgs),

@@ -2,11 +2,10 @@
 
 use crate::Failure;
 use futures::TryStreamExt;
-use purchase_clients::mock::{Fault, MockConfig, MockServer, DEMO_CREDENTIALS};
-use purchase_clients::{
-    ClientOptions, CoCalcClient, Decimal, KitClient, Provider, Purchase, SubtotalClient,
-    TogaiClient,
+use purchase_clients::mock::{
+    demo_client, demo_credentials, demo_scope, Fault, MockConfig, MockServer,
 };
+use purchase_clients::{ClientOptions, Decimal, Provider, Purchase};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,33 +47,22 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
         "mock of CoCalc, Subtotal, Togai and Kit listening on http://{}",
         server.addr()
     );
-    let c = DEMO_CREDENTIALS;
-    for (p, env) in [
-        (
-            Provider::CoCalc,
-            format!("COCALC_API_KEY={}", c.cocalc_api_key),
-        ),
-        (
-            Provider::Subtotal,
-            format!(
-                "SUBTOTAL_API_KEY={} SUBTOTAL_CONNECTION_TOKEN={}",
-                c.subtotal_api_key, c.subtotal_connection_token
-            ),
-        ),
-        (
-            Provider::Togai,
-            format!(
-                "TOGAI_API_TOKEN={} (account {})",
-                c.togai_api_token,
-                purchase_clients::mock::DataSet::TOGAI_ACCOUNT
-            ),
-        ),
-        (
-            Provider::Kit,
-            format!("KIT_ACCESS_TOKEN={}", c.kit_access_token),
-        ),
-    ] {
-        println!("  {:<9} {:<36} {env}", p.name(), server.base_url(p));
+    for p in Provider::ALL.iter().copied() {
+        let mut env: Vec<String> = p
+            .credential_variables()
+            .iter()
+            .zip(demo_credentials(p))
+            .map(|(var, value)| format!("{var}={value}"))
+            .collect();
+        if let (Some(name), Some(scope)) = (p.scope(), demo_scope(p)) {
+            env.push(format!("({name} {scope})"));
+        }
+        println!(
+            "  {:<9} {:<36} {}",
+            p.name(),
+            server.base_url(p),
+            env.join(" ")
+        );
     }
     println!("press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
@@ -91,37 +79,12 @@ pub async fn demo() -> Result<(), Failure> {
     )
     .await
     .map_err(|e| Failure::usage(format!("cannot start the mock: {e}")))?;
-    let at = |p: Provider| ClientOptions::default().base_url(server.base_url(p));
-    let c = DEMO_CREDENTIALS;
     let mut all: Vec<Purchase> = Vec::new();
-    all.extend(
-        CoCalcClient::with_options(c.cocalc_api_key, at(Provider::CoCalc))?
-            .purchases(500)
-            .try_collect::<Vec<_>>()
-            .await?,
-    );
-    all.extend(
-        SubtotalClient::with_options(
-            c.subtotal_api_key,
-            c.subtotal_connection_token,
-            at(Provider::Subtotal),
-        )?
-        .purchases(50)
-        .try_collect::<Vec<_>>()
-        .await?,
-    );
-    all.extend(
-        TogaiClient::with_options(c.togai_api_token, at(Provider::Togai))?
-            .purchases(purchase_clients::mock::DataSet::TOGAI_ACCOUNT, 100)
-            .try_collect::<Vec<_>>()
-            .await?,
-    );
-    all.extend(
-        KitClient::with_options(c.kit_access_token, at(Provider::Kit))?
-            .purchases(1000)
-            .try_collect::<Vec<_>>()
-            .await?,
-    );
+    for p in Provider::ALL.iter().copied() {
+        let options = ClientOptions::default().base_url(server.base_url(p));
+        let client = demo_client(p, options)?;
+        all.extend(client.purchases(None).try_collect::<Vec<_>>().await?);
+    }
 
     // provider -> currency -> (purchases, total)
     let mut sums: BTreeMap<(String, String), (usize, Decimal)> = BTreeMap::new();

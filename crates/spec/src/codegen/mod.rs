@@ -18,9 +18,6 @@
 //! * **Response structs can grow.** Every generated struct with named fields is
 //!   `#[non_exhaustive]`: a field an API adds is a minor release of this crate, not a breaking
 //!   one. Callers build values with the generated builders (`Type::builder()`).
-//! * **The generated constructor works.** `Client::new` builds a `reqwest::Client`; with
-//!   rustls and an explicitly chosen crypto provider that needs the provider installed first,
-//!   so a configurable statement is put at the top of `Client::new`.
 
 pub mod open_enums;
 
@@ -59,8 +56,6 @@ pub struct GenerateOptions {
     pub decimal_option_fn: String,
     /// Path of the function that deserializes a `Vec<Decimal>` field exactly.
     pub decimal_vec_fn: String,
-    /// A statement put at the top of the generated `Client::new`.
-    pub client_new_prelude: Option<String>,
     /// The type of the generated `Client`'s `inner` field. When set, the crate must
     /// implement `ClientHooks<Inner>` for `Client` (auth, retries, tracing live there).
     pub inner_type: Option<String>,
@@ -80,7 +75,6 @@ impl Default for GenerateOptions {
             decimal_fn: "crate::decimal::exact".into(),
             decimal_option_fn: "crate::decimal::exact_option".into(),
             decimal_vec_fn: "crate::decimal::exact_vec".into(),
-            client_new_prelude: None,
             inner_type: None,
             datetime_fns: None,
             hand_written_deserialize: Vec::new(),
@@ -155,13 +149,6 @@ pub fn generate_from_value(
     open_enums::open_response_enums(&mut file).map_err(fail)?;
     open_enums::check_open_enums(&file).map_err(fail)?;
     non_exhaustive_structs(&mut file);
-    if let Some(prelude) = &options.client_new_prelude {
-        let stmt: syn::Stmt = syn::parse_str(prelude)
-            .map_err(|e| fail(format!("client_new_prelude is not a statement: {e}")))?;
-        if !prepend_to_client_new(&mut file, stmt) {
-            return Err(fail("the generated code has no `Client::new`".into()));
-        }
-    }
     let floats = find_floats(&file);
     if !floats.is_empty() {
         return Err(fail(format!(
@@ -257,8 +244,18 @@ fn single_generic(seg: &syn::PathSegment) -> Option<&syn::Type> {
     }
 }
 
+/// Whether `Decimal` appears anywhere in the type (as a path segment).
 fn contains_decimal(ty: &syn::Type) -> bool {
-    ty.to_token_stream().to_string().contains("Decimal")
+    struct Find(bool);
+    impl<'ast> Visit<'ast> for Find {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0 |= s.ident == "Decimal";
+            syn::visit::visit_path_segment(self, s);
+        }
+    }
+    let mut find = Find(false);
+    find.visit_type(ty);
+    find.0
 }
 
 fn decimal_shape(ty: &syn::Type) -> Result<Option<DecimalShape>, String> {
@@ -286,11 +283,42 @@ fn decimal_shape(ty: &syn::Type) -> Result<Option<DecimalShape>, String> {
     Ok(None)
 }
 
+/// Whether the item derives a trait named `name` (`Deserialize`, `::serde::Deserialize`).
+pub(crate) fn derives(attrs: &[syn::Attribute], name: &str) -> bool {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .any(|a| {
+            a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
+            })
+        })
+}
+
 /// Whether the item derives serde's `Deserialize`.
 fn derives_deserialize(attrs: &[syn::Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path().is_ident("derive") && a.to_token_stream().to_string().contains("Deserialize")
-    })
+    derives(attrs, "Deserialize")
+}
+
+/// Whether a field's `#[serde(...)]` attributes include `default`.
+fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
+    let mut found = false;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            found |= meta.path.is_ident("default");
+            // Skip the value of `key = value` items.
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    found
 }
 
 /// Calls `f` on every field of every type that derives `Deserialize`.
@@ -331,11 +359,7 @@ fn deserialize_field_with(field: &mut syn::Field, function: &str, optional: bool
     field
         .attrs
         .push(syn::parse_quote!(#[serde(deserialize_with = #function)]));
-    let has_default = field
-        .attrs
-        .iter()
-        .any(|a| a.path().is_ident("serde") && a.to_token_stream().to_string().contains("default"));
-    if optional && !has_default {
+    if optional && !has_serde_default(&field.attrs) {
         field.attrs.push(syn::parse_quote!(#[serde(default)]));
     }
 }
@@ -470,25 +494,6 @@ pub fn non_exhaustive_structs(file: &mut syn::File) {
             }
         }
     }
-}
-
-/// Puts `stmt` at the top of `impl Client { fn new(..) }`. Returns whether it was found.
-pub fn prepend_to_client_new(file: &mut syn::File, stmt: syn::Stmt) -> bool {
-    for item in &mut file.items {
-        let syn::Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() || imp.self_ty.to_token_stream().to_string() != "Client" {
-            continue;
-        }
-        for member in &mut imp.items {
-            if let syn::ImplItem::Fn(f) = member {
-                if f.sig.ident == "new" {
-                    f.block.stmts.insert(0, stmt);
-                    return true;
-                }
-            }
-        }
-    }
-    false
 }
 
 /// Names the items of the generated code that mention `f32` or `f64`.
@@ -709,18 +714,6 @@ paths:
             ),
             "{code}"
         );
-    }
-
-    #[test]
-    fn the_prelude_is_put_into_client_new() {
-        let options = GenerateOptions {
-            client_new_prelude: Some("crate::tls::install();".into()),
-            ..Default::default()
-        };
-        let code = generate_client("t", KIT_LIKE, None, &options).unwrap();
-        let new_at = code.find("pub fn new(").unwrap();
-        let prelude_at = code.find("crate::tls::install();").unwrap();
-        assert!(prelude_at > new_at && prelude_at - new_at < 200, "{code}");
     }
 
     #[test]

@@ -120,19 +120,7 @@ fn wire_names(e: &syn::ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
 /// Whether the enum is exactly what typify writes for a string enum: derives serde's two
 /// traits, no container-level serde attribute, only `rename`s on variants.
 fn is_plain_string_enum(e: &syn::ItemEnum) -> bool {
-    let derives = |name: &str| {
-        e.attrs.iter().any(|a| {
-            a.path().is_ident("derive")
-                && a.parse_args_with(
-                    syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-                )
-                .is_ok_and(|paths| {
-                    paths
-                        .iter()
-                        .any(|p| p.segments.last().is_some_and(|s| s.ident == name))
-                })
-        })
-    };
+    let derives = |name: &str| super::derives(&e.attrs, name);
     is_unit_only(e)
         && derives("Deserialize")
         && derives("Serialize")

@@ -1,0 +1,352 @@
+//! The one list of providers: `specs/providers.toml`.
+//!
+//! Everything that needs to know which providers exist reads this list through
+//! [`Registry::load`]: `build.rs` generates each client ([`Entry::generate`]) and the
+//! crate's provider registry ([`registry_code`]) from it, and the tests, the surface snapshot
+//! and the `purchases` command read spec and overlay through [`Entry::read`]. Adding a provider
+//! is one entry here, its spec (and overlay) under `specs/`, and its file under
+//! `src/providers/`.
+
+use serde::Deserialize;
+use std::path::Path;
+
+/// One provider.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The module (`src/providers/<module>.rs`), the name in URLs, output and the CLI.
+    pub module: String,
+    /// The `Provider` variant and the variant names of the per-provider enums.
+    pub variant: String,
+    /// The client type the provider file defines, re-exported at the crate root.
+    pub client: String,
+    /// The spec, relative to `specs/`.
+    pub spec: String,
+    /// The overlay, relative to `specs/`, if the spec needs one.
+    #[serde(default)]
+    pub overlay: Option<String>,
+    /// The cargo feature that compiles the provider in.
+    pub feature: String,
+    /// Generated types whose `Deserialize` the provider file writes by hand.
+    #[serde(default)]
+    pub hand_written_deserialize: Vec<String>,
+}
+
+/// Every provider, in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registry {
+    /// The entries.
+    #[serde(rename = "provider")]
+    pub providers: Vec<Entry>,
+}
+
+fn is_ident(s: &str, upper: bool) -> bool {
+    let mut chars = s.chars();
+    let first_ok = chars.next().is_some_and(|c| {
+        if upper {
+            c.is_ascii_uppercase()
+        } else {
+            c.is_ascii_lowercase()
+        }
+    });
+    first_ok
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || (!upper && c == '_'))
+}
+
+impl Registry {
+    /// Parses and checks the list: names are identifiers, none appears twice.
+    pub fn parse(text: &str) -> Result<Registry, String> {
+        let registry: Registry =
+            toml::from_str(text).map_err(|e| format!("providers.toml: {e}"))?;
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &registry.providers {
+            if !is_ident(&e.module, false) {
+                return Err(format!(
+                    "providers.toml: module {:?} is not a lowercase identifier",
+                    e.module
+                ));
+            }
+            if !is_ident(&e.variant, true) || !is_ident(&e.client, true) {
+                return Err(format!(
+                    "providers.toml: {}: variant and client must be type names",
+                    e.module
+                ));
+            }
+            for name in [&e.module, &e.variant, &e.client] {
+                if !seen.insert(name.clone()) {
+                    return Err(format!("providers.toml: {name} appears twice"));
+                }
+            }
+        }
+        Ok(registry)
+    }
+
+    /// Reads `specs_dir/providers.toml`.
+    pub fn load(specs_dir: &Path) -> Result<Registry, String> {
+        let path = specs_dir.join("providers.toml");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Registry::parse(&text)
+    }
+
+    /// The entry for a module name.
+    pub fn get(&self, module: &str) -> Option<&Entry> {
+        self.providers.iter().find(|e| e.module == module)
+    }
+}
+
+impl Entry {
+    /// The spec text and the overlay text, read from `specs_dir`.
+    pub fn read(&self, specs_dir: &Path) -> Result<(String, Option<String>), String> {
+        let read = |file: &str| {
+            let path = specs_dir.join(file);
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
+        let overlay = match &self.overlay {
+            Some(f) => Some(read(f)?),
+            None => None,
+        };
+        Ok((read(&self.spec)?, overlay))
+    }
+
+    /// The normalized spec (down-converted, overlay applied).
+    pub fn normalized(&self, specs_dir: &Path) -> Result<serde_json::Value, String> {
+        let (spec, overlay) = self.read(specs_dir)?;
+        crate::normalize(&self.spec, &spec, overlay.as_deref()).map_err(|e| e.to_string())
+    }
+
+    /// How the crate generates this provider's client.
+    #[cfg(feature = "codegen")]
+    pub fn generate_options(&self) -> crate::codegen::GenerateOptions {
+        crate::codegen::GenerateOptions {
+            inner_type: Some("crate::transport::Inner".into()),
+            datetime_fns: Some((
+                "crate::datetime::rfc3339".into(),
+                "crate::datetime::rfc3339_option".into(),
+            )),
+            hand_written_deserialize: self.hand_written_deserialize.clone(),
+            ..crate::codegen::GenerateOptions::default()
+        }
+    }
+
+    /// The client's Rust source, exactly as the build generates it.
+    #[cfg(feature = "codegen")]
+    pub fn generate(&self, specs_dir: &Path) -> Result<String, String> {
+        let (spec, overlay) = self.read(specs_dir)?;
+        crate::codegen::generate_client(
+            &self.spec,
+            &spec,
+            overlay.as_deref(),
+            &self.generate_options(),
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// The crate's provider registry, as Rust source: the provider modules, the `Provider` enum,
+/// the one dispatch macro (`with_api!`), the built-in specs, and the enums that hold a value
+/// per provider (`ApiErrorBody`, `Record`). `crate_dir` is the crate's root (for absolute
+/// paths to the provider files and specs, which an `include!`d file needs).
+pub fn registry_code(registry: &Registry, crate_dir: &Path) -> String {
+    let dir = crate_dir.display().to_string().replace('\\', "/");
+    let mut out =
+        String::from("// Generated by build.rs from specs/providers.toml. Do not edit.\n\n");
+    let each = |f: &dyn Fn(&Entry, &str) -> String| -> String {
+        registry
+            .providers
+            .iter()
+            .map(|e| f(e, &format!("#[cfg(feature = \"{}\")]", e.feature)))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    out.push_str(&each(&|e, cfg| {
+        format!(
+            "{cfg}\n#[path = \"{dir}/src/providers/{m}.rs\"]\n#[allow(missing_docs)] // the generated types carry the spec's documentation only\npub mod {m};\n{cfg}\npub use {m}::{c};\n",
+            m = e.module,
+            c = e.client
+        )
+    }));
+    out.push_str(&format!(
+        r#"
+/// The APIs this crate speaks (those compiled in), from `specs/providers.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+#[non_exhaustive]
+pub enum Provider {{
+{variants}
+}}
+
+impl Provider {{
+    /// Every provider compiled in.
+    pub const ALL: &'static [Provider] = &[
+{all}
+    ];
+
+    /// The lowercase name used in module names, URLs and output.
+    pub fn name(self) -> &'static str {{
+        match self {{
+{names}
+        }}
+    }}
+}}
+
+/// Runs `$body` with `$api` standing for the provider's [`providers::ProviderApi`] type:
+/// the one place code that treats providers alike reaches a particular one.
+macro_rules! with_api {{
+    ($provider:expr, $api:ident => $body:expr) => {{
+        match $provider {{
+{dispatch}
+        }}
+    }};
+}}
+pub(crate) use with_api;
+
+/// Each provider's spec file name, spec and overlay as checked in.
+pub(crate) const BUILTIN_SPECS: &[(Provider, &str, &str, Option<&str>)] = &[
+{specs}
+];
+
+/// The provider's own error body, typed where the spec documents one.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ApiErrorBody {{
+{error_variants}
+    /// A body the spec does not document: a short excerpt of it.
+    Other(String),
+}}
+
+impl std::fmt::Display for ApiErrorBody {{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{
+        match self {{
+{error_display}
+            ApiErrorBody::Other(s) => f.write_str(s),
+        }}
+    }}
+}}
+
+/// A provider's own purchase record.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Record {{
+{record_variants}
+}}
+"#,
+        variants = each(&|e, cfg| format!(
+            "    /// `{m}`: see [`{m}`].\n    {cfg}\n    #[serde(rename = \"{m}\")]\n    {v},",
+            m = e.module,
+            v = e.variant
+        )),
+        all = each(&|e, cfg| format!("        {cfg}\n        Provider::{},", e.variant)),
+        names = each(&|e, cfg| format!("            {cfg}\n            Provider::{} => \"{}\",", e.variant, e.module)),
+        dispatch = each(&|e, cfg| format!(
+            "            {cfg}\n            $crate::Provider::{} => {{\n                type $api = $crate::{}::Api;\n                #[allow(unused_imports)]\n                use $crate::providers::ProviderApi as _;\n                $body\n            }}",
+            e.variant, e.module
+        )),
+        specs = each(&|e, cfg| format!(
+            "    {cfg}\n    (Provider::{v}, \"{spec}\", include_str!(\"{dir}/specs/{spec}\"), {overlay}),",
+            v = e.variant,
+            spec = e.spec,
+            overlay = match &e.overlay {
+                Some(o) => format!("Some(include_str!(\"{dir}/specs/{o}\"))"),
+                None => "None".into(),
+            }
+        )),
+        error_variants = each(&|e, cfg| format!(
+            "    /// {m}'s documented error body.\n    {cfg}\n    {v}(<{m}::Api as crate::providers::ProviderApi>::ErrorBody),",
+            m = e.module,
+            v = e.variant
+        )),
+        error_display = each(&|e, cfg| format!(
+            "            {cfg}\n            ApiErrorBody::{}(e) => std::fmt::Display::fmt(e, f),",
+            e.variant
+        )),
+        record_variants = each(&|e, cfg| format!(
+            "    /// A {m} record.\n    {cfg}\n    {v}(Box<<{m}::Api as crate::providers::ProviderApi>::Record>),",
+            m = e.module,
+            v = e.variant
+        )),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = r#"
+[[provider]]
+module = "kit"
+variant = "Kit"
+client = "KitClient"
+spec = "kit.yaml"
+overlay = "overlays/kit.overlay.yaml"
+feature = "kit"
+
+[[provider]]
+module = "cocalc"
+variant = "CoCalc"
+client = "CoCalcClient"
+spec = "cocalc.yaml"
+feature = "cocalc"
+hand_written_deserialize = ["GetPurchasesResponse"]
+"#;
+
+    #[test]
+    fn entries_parse_in_order_with_their_optional_parts() {
+        let r = Registry::parse(TWO).unwrap();
+        assert_eq!(r.providers.len(), 2);
+        assert_eq!(
+            r.providers[0].overlay.as_deref(),
+            Some("overlays/kit.overlay.yaml")
+        );
+        assert_eq!(
+            r.get("cocalc").unwrap().hand_written_deserialize,
+            ["GetPurchasesResponse"]
+        );
+        assert!(r.get("togai").is_none());
+    }
+
+    #[test]
+    fn bad_names_duplicates_and_unknown_keys_are_refused() {
+        let dup = TWO.replace("module = \"cocalc\"", "module = \"kit\"");
+        assert!(Registry::parse(&dup).unwrap_err().contains("twice"));
+        let bad = TWO.replace("module = \"kit\"", "module = \"Kit-2\"");
+        assert!(Registry::parse(&bad).unwrap_err().contains("identifier"));
+        let unknown = TWO.replace("feature = \"kit\"", "feature = \"kit\"\ncolour = \"red\"");
+        assert!(Registry::parse(&unknown).is_err());
+    }
+
+    #[test]
+    fn the_registry_code_names_every_provider_under_its_feature() {
+        let code = registry_code(&Registry::parse(TWO).unwrap(), Path::new("/crate"));
+        assert!(code.contains("#[cfg(feature = \"kit\")]\n#[path = \"/crate/src/providers/kit.rs\"]\n#[allow(missing_docs)]"), "{code}");
+        assert!(
+            code.contains(
+                "$crate::Provider::CoCalc => {\n                type $api = $crate::cocalc::Api;"
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains("include_str!(\"/crate/specs/overlays/kit.overlay.yaml\")"),
+            "{code}"
+        );
+        assert!(code.contains("(Provider::CoCalc, \"cocalc.yaml\", include_str!(\"/crate/specs/cocalc.yaml\"), None)"), "{code}");
+        assert!(code.contains("pub use kit::KitClient;"), "{code}");
+        // It parses as Rust.
+        #[cfg(feature = "codegen")]
+        syn::parse_file(&code).unwrap();
+    }
+
+    #[test]
+    fn the_projects_registry_lists_its_specs() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"));
+        let r = Registry::load(dir).unwrap();
+        for e in &r.providers {
+            let (spec, overlay) = e.read(dir).unwrap();
+            assert!(!spec.is_empty());
+            assert_eq!(overlay.is_some(), e.overlay.is_some());
+        }
+    }
+}

@@ -12,14 +12,10 @@ const COUNT: usize = 120;
 
 fn purchases() -> Command {
     let mut cmd = Command::cargo_bin("purchases").unwrap();
-    for var in [
-        "COCALC_API_KEY",
-        "SUBTOTAL_API_KEY",
-        "SUBTOTAL_CONNECTION_TOKEN",
-        "TOGAI_API_TOKEN",
-        "KIT_ACCESS_TOKEN",
-    ] {
-        cmd.env_remove(var);
+    for p in Provider::ALL {
+        for var in p.credential_variables() {
+            cmd.env_remove(var);
+        }
     }
     cmd
 }
@@ -27,22 +23,19 @@ fn purchases() -> Command {
 /// `purchases list <provider>` against `server`, with the demo credentials.
 fn list(server: &MockServer, provider: Provider, extra: &[&str]) -> Command {
     let mut cmd = purchases();
-    cmd.env("COCALC_API_KEY", demo_credentials(Provider::CoCalc)[0])
-        .env("SUBTOTAL_API_KEY", demo_credentials(Provider::Subtotal)[0])
-        .env(
-            "SUBTOTAL_CONNECTION_TOKEN",
-            demo_credentials(Provider::Subtotal)[1],
-        )
-        .env("TOGAI_API_TOKEN", demo_credentials(Provider::Togai)[0])
-        .env("KIT_ACCESS_TOKEN", demo_credentials(Provider::Kit)[0])
-        .args([
-            "list",
-            provider.name(),
-            "--base-url",
-            &server.base_url(provider),
-        ]);
-    if provider == Provider::Togai {
-        cmd.args(["--account", demo_scope(Provider::Togai).unwrap()]);
+    for p in Provider::ALL {
+        for (var, value) in p.credential_variables().iter().zip(demo_credentials(*p)) {
+            cmd.env(var, value);
+        }
+    }
+    cmd.args([
+        "list",
+        provider.name(),
+        "--base-url",
+        &server.base_url(provider),
+    ]);
+    if let Some(scope) = demo_scope(provider) {
+        cmd.args(["--account", scope]);
     }
     cmd.args(extra);
     cmd
@@ -264,18 +257,21 @@ async fn a_wrong_credential_fails_without_showing_it() {
 }
 
 #[test]
-fn demo_lists_all_four_providers_and_exits_0() {
+fn demo_lists_every_provider_and_exits_0() {
     let o = purchases().arg("demo").output().unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.starts_with("PROVIDER   CURRENCY"), "{text}");
-    for p in ["cocalc", "subtotal", "togai", "kit"] {
+    for p in Provider::ALL {
         assert!(
-            text.lines().any(|l| l.starts_with(p)),
+            text.lines().any(|l| l.starts_with(p.name())),
             "{p} missing: {text}"
         );
     }
-    assert!(text.contains("from 4 providers"), "{text}");
+    assert!(
+        text.contains(&format!("from {} providers", Provider::ALL.len())),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

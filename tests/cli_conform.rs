@@ -86,6 +86,7 @@ fn specs_copy() -> tempfile::TempDir {
         "togai.yaml",
         "kit.yaml",
         "known-deviations.toml",
+        "providers.toml",
         "overlays/kit.overlay.yaml",
         "overlays/subtotal.overlay.yaml",
         "overlays/togai.overlay.yaml",

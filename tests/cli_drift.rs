@@ -322,7 +322,12 @@ fn spec_update_writes_the_spec_refreshes_provenance_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let specs = dir.path().join("specs");
     std::fs::create_dir_all(specs.join("overlays")).unwrap();
-    for f in ["kit.yaml", "sources.toml", "overlays/kit.overlay.yaml"] {
+    for f in [
+        "kit.yaml",
+        "sources.toml",
+        "providers.toml",
+        "overlays/kit.overlay.yaml",
+    ] {
         std::fs::copy(spec(f), specs.join(f)).unwrap();
     }
     let new = edited_kit(dir.path());

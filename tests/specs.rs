@@ -121,7 +121,8 @@ fn hand_written_specs_are_openapi_3_0_3_and_upstream_ones_keep_their_version() {
 
 #[test]
 fn normalized_specs_are_3_0_with_an_operation_id_everywhere() {
-    for provider in common::PROVIDERS {
+    for entry in common::registry().providers {
+        let provider = entry.module.as_str();
         let doc = common::normalized(provider);
         assert_eq!(doc["openapi"], "3.0.3", "{provider}");
         let paths = doc["paths"].as_object().unwrap();

@@ -16,16 +16,18 @@ pub fn docs_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("../shared/seeds"))
 }
 
-pub const PROVIDERS: &[&str] = &["cocalc", "subtotal", "togai", "kit"];
+/// The provider registry, read as the build reads it.
+pub fn registry() -> purchase_spec::registry::Registry {
+    purchase_spec::registry::Registry::load(&root().join("specs")).unwrap()
+}
 
 /// A provider's spec after the whole normalization pipeline, as the build generates from.
 pub fn normalized(provider: &str) -> serde_json::Value {
-    let spec_path = root().join(format!("specs/{provider}.yaml"));
-    let spec = std::fs::read_to_string(&spec_path).unwrap();
-    let overlay =
-        std::fs::read_to_string(root().join(format!("specs/overlays/{provider}.overlay.yaml")))
-            .ok();
-    purchase_spec::normalize(provider, &spec, overlay.as_deref()).unwrap_or_else(|e| panic!("{e}"))
+    registry()
+        .get(provider)
+        .unwrap_or_else(|| panic!("{provider} is not in specs/providers.toml"))
+        .normalized(&root().join("specs"))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 use purchase_clients::{ClientOptions, RetryConfig};

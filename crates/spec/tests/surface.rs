@@ -1,22 +1,18 @@
 //! The public surface of each generated client, pinned so that a spec update shows up in
-//! review as a readable diff of the Rust API.
+//! review as a readable diff of the Rust API. The clients are generated exactly as the build
+//! generates them: the same registry, spec, overlay and options.
 #![cfg(feature = "codegen")]
 
-use purchase_spec::codegen::{generate_client, surface, GenerateOptions};
+use purchase_spec::codegen::surface;
+use purchase_spec::registry::Registry;
+use std::path::Path;
 
 #[test]
 fn each_generated_clients_public_surface() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs");
-    for provider in ["cocalc", "subtotal", "togai", "kit"] {
-        let spec = std::fs::read_to_string(format!("{root}/{provider}.yaml")).unwrap();
-        let overlay =
-            std::fs::read_to_string(format!("{root}/overlays/{provider}.overlay.yaml")).ok();
-        let options = GenerateOptions {
-            inner_type: Some("crate::transport::Inner".into()),
-            ..Default::default()
-        };
-        let code = generate_client(provider, &spec, overlay.as_deref(), &options).unwrap();
+    let specs = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"));
+    for entry in Registry::load(specs).unwrap().providers {
+        let code = entry.generate(specs).unwrap();
         let file: syn::File = syn::parse_str(&code).unwrap();
-        insta::assert_snapshot!(format!("surface_{provider}"), surface(&file));
+        insta::assert_snapshot!(format!("surface_{}", entry.module), surface(&file));
     }
 }

@@ -18,8 +18,9 @@ pub struct Args {
     /// Base URL for --live (with exactly one --provider), e.g. a local mock.
     #[arg(long, value_name = "URL", requires = "live")]
     base_url: Option<String>,
-    /// Read specs from this folder (`<provider>.yaml`, `overlays/`, `known-deviations.toml`)
-    /// instead of the ones built in, to check an updated spec before regenerating.
+    /// Read specs from this folder (laid out like `specs/`: `providers.toml`, the specs and
+    /// overlays it lists, `known-deviations.toml`) instead of the ones built in, to check an
+    /// updated spec before regenerating.
     #[arg(long, value_name = "DIR")]
     specs: Option<PathBuf>,
     /// Output format.
@@ -48,16 +49,12 @@ fn specs(
             conform::normalized(provider)?,
         ));
     };
-    let file = conform::spec_file(provider);
-    let spec = read(&dir.join(&file))?;
-    let overlay_path = dir
-        .join("overlays")
-        .join(format!("{}.overlay.yaml", provider.name()));
-    let overlay = if overlay_path.exists() {
-        Some(read(&overlay_path)?)
-    } else {
-        None
-    };
+    let registry = purchase_spec::registry::Registry::load(dir)?;
+    let entry = registry
+        .get(provider.name())
+        .ok_or_else(|| format!("{provider} is not in {}/providers.toml", dir.display()))?;
+    let (spec, overlay) = entry.read(dir)?;
+    let file = entry.spec.clone();
     let documented = purchase_spec::normalize(&file, &spec, None).map_err(|e| e.to_string())?;
     let normalized =
         purchase_spec::normalize(&file, &spec, overlay.as_deref()).map_err(|e| e.to_string())?;

@@ -235,21 +235,13 @@ pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
     let SpecCommand::Update(args) = command;
     let p = args.provider;
     let dir = &args.specs_dir;
-    let spec_path = dir.join(format!("{}.yaml", p.name()));
-    let old = std::fs::read_to_string(&spec_path)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", spec_path.display())))?;
+    let registry = purchase_spec::registry::Registry::load(dir).map_err(Failure::usage)?;
+    let entry = registry
+        .get(p.name())
+        .ok_or_else(|| Failure::usage(format!("{p} is not in {}/providers.toml", dir.display())))?;
+    let (old, overlay) = entry.read(dir).map_err(Failure::usage)?;
+    let spec_path = dir.join(&entry.spec);
     let new = read_spec(&args.from).await?;
-    let overlay_path = dir
-        .join("overlays")
-        .join(format!("{}.overlay.yaml", p.name()));
-    let overlay =
-        if overlay_path.exists() {
-            Some(std::fs::read_to_string(&overlay_path).map_err(|e| {
-                Failure::usage(format!("cannot read {}: {e}", overlay_path.display()))
-            })?)
-        } else {
-            None
-        };
     // The new document must parse, down-convert, and take the overlays.
     purchase_spec::normalize(&spec_path.display().to_string(), &new, overlay.as_deref())
         .map_err(|e| Failure::usage(format!("{e} — update the overlay before the spec")))?;

@@ -72,6 +72,8 @@ enum Command {
 pub struct Failure {
     message: String,
     code: u8,
+    /// The output was closed by its reader (`purchases list kit | head`): not an error.
+    closed_output: bool,
 }
 
 impl Failure {
@@ -80,6 +82,7 @@ impl Failure {
         Failure {
             message: message.into(),
             code: 2,
+            closed_output: false,
         }
     }
 }
@@ -94,8 +97,19 @@ impl From<purchase_clients::Error> for Failure {
         Failure {
             message: e.to_string(),
             code,
+            closed_output: false,
         }
     }
+}
+
+/// Whether writing failed because the reader closed the pipe (also through the CSV writer,
+/// which wraps the I/O error).
+fn is_broken_pipe(e: &std::io::Error) -> bool {
+    let pipe = |e: &std::io::Error| e.kind() == std::io::ErrorKind::BrokenPipe;
+    pipe(e)
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<csv::Error>())
+            .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if pipe(io)))
 }
 
 impl From<std::io::Error> for Failure {
@@ -103,6 +117,7 @@ impl From<std::io::Error> for Failure {
         Failure {
             message: format!("cannot write the output: {e}"),
             code: 1,
+            closed_output: is_broken_pipe(&e),
         }
     }
 }
@@ -136,7 +151,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         // A closed pipe (`purchases list kit | head`) is not an error.
-        Err(f) if f.message.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(f) if f.closed_output => ExitCode::SUCCESS,
         Err(f) => {
             // One line, whatever the message holds, and no terminal escape from a server.
             eprintln!(

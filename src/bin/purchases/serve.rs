@@ -44,7 +44,12 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
     println!(
-        "mock of CoCalc, Subtotal, Togai and Kit listening on http://{}",
+        "mock of {} listening on http://{}",
+        Provider::ALL
+            .iter()
+            .map(|p| p.name())
+            .collect::<Vec<_>>()
+            .join(", "),
         server.addr()
     );
     for p in Provider::ALL.iter().copied() {

@@ -1,5 +1,6 @@
-//! KitClient against a mock Kit API: what the provider matrix (client_matrix.rs) does not
-//! cover: the user agent, the time budget, retries off, refused connections, configuration.
+//! What every client takes from `ClientOptions` and the transport (shown with Kit's client, the
+//! provider matrix covers the rest): the user agent, the time budget, retries off, refused
+//! connections, configuration errors.
 
 mod common;
 

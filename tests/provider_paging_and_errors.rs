@@ -1,4 +1,5 @@
-//! CoCalcClient, SubtotalClient and TogaiClient against mock APIs.
+//! Each provider's own paging and error shapes: CoCalc's offset in the POST body and HTTP-200
+//! errors and throttling, Subtotal's `starting_after` and 422s, Togai's `nextToken`.
 
 mod common;
 

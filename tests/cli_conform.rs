@@ -82,7 +82,10 @@ fn specs_copy() -> tempfile::TempDir {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
     std::fs::create_dir(dir.path().join("overlays")).unwrap();
     let registry = purchase_spec::registry::Registry::load(&root).unwrap();
-    let mut files = vec!["known-deviations.toml".to_string(), "providers.toml".to_string()];
+    let mut files = vec![
+        "known-deviations.toml".to_string(),
+        "providers.toml".to_string(),
+    ];
     for entry in registry.providers {
         files.push(entry.spec);
         files.extend(entry.overlay);

@@ -82,16 +82,15 @@ fn parse_plain(b: &[u8]) -> Option<Decimal> {
     let (mut mantissa, mut count, mut scale, mut seen_point) = (0i64, 0u32, 0u32, false);
     for (i, &c) in digits.iter().enumerate() {
         match c {
-            b'0'..=b'9' => {
+            // 18 digits always fit an i64; a 19th could overflow it, so the general
+            // parser takes those.
+            b'0'..=b'9' if count < 18 => {
                 mantissa = mantissa * 10 + i64::from(c - b'0');
                 count += 1;
                 scale += u32::from(seen_point);
             }
             b'.' if !seen_point && i > 0 && i + 1 < digits.len() => seen_point = true,
             _ => return None,
-        }
-        if count > 18 {
-            return None;
         }
     }
     if count == 0 || (negative && mantissa == 0) {
@@ -248,6 +247,22 @@ mod tests {
         assert_eq!(row.total.to_string(), "1234567890.123456789");
         let row: Row = serde_json::from_str(r#"{"total": 0.1234567890123456789}"#).unwrap();
         assert_eq!(row.total.to_string(), "0.1234567890123456789");
+    }
+
+    #[test]
+    fn nineteen_nines_go_to_the_general_parser_without_overflow() {
+        for text in [
+            "9999999999999999999",
+            "-999999999999999999.9",
+            "99999999999999999.99",
+        ] {
+            assert_eq!(parse_exact(text), Ok(d(text)), "{text}");
+        }
+        assert_eq!(
+            parse_plain(b"999999999999999999"),
+            Some(d("999999999999999999"))
+        );
+        assert_eq!(parse_plain(b"9999999999999999999"), None);
     }
 
     #[test]

@@ -348,30 +348,7 @@ fn sample_at(
                 ),
             }
         }
-        Some("components") => {
-            let kind = parts.get(1).map(String::as_str).unwrap_or("");
-            let cname = parts.get(2).cloned().unwrap_or_default();
-            if kind == "responses" {
-                (
-                    "-".into(),
-                    format!("response {cname}"),
-                    Some(format!("{examples_parent}/schema")),
-                )
-            } else {
-                let path: Vec<&str> = parts
-                    .iter()
-                    .skip(3)
-                    .filter(|p| p.as_str() != "properties" && p.as_str() != "example")
-                    .map(String::as_str)
-                    .collect();
-                let name = if path.is_empty() {
-                    cname.clone()
-                } else {
-                    format!("{cname}.{}", path.join("."))
-                };
-                ("-".into(), name, Some(parent.clone()))
-            }
-        }
+        Some("components") => component_sample(&parts, &examples_parent, &parent),
         _ => ("-".into(), pointer.to_string(), None),
     };
     Sample {
@@ -382,6 +359,36 @@ fn sample_at(
         value,
         schema_pointer,
     }
+}
+
+/// A sample in `components`: a named response's, or a schema's (named after the schema and
+/// the properties leading to it): operation, name and schema pointer.
+fn component_sample(
+    parts: &[String],
+    examples_parent: &str,
+    parent: &str,
+) -> (String, String, Option<String>) {
+    let kind = parts.get(1).map(String::as_str).unwrap_or("");
+    let cname = parts.get(2).cloned().unwrap_or_default();
+    if kind == "responses" {
+        return (
+            "-".into(),
+            format!("response {cname}"),
+            Some(format!("{examples_parent}/schema")),
+        );
+    }
+    let path: Vec<&str> = parts
+        .iter()
+        .skip(3)
+        .filter(|p| p.as_str() != "properties" && p.as_str() != "example")
+        .map(String::as_str)
+        .collect();
+    let name = if path.is_empty() {
+        cname
+    } else {
+        format!("{cname}.{}", path.join("."))
+    };
+    ("-".into(), name, Some(parent.to_string()))
 }
 
 /// Where the schema of `operation`'s `status` JSON response is in `doc`.

@@ -237,6 +237,45 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         return Err(format!("{at}: `{keyword}` has no OpenAPI 3.0 equivalent"));
     }
 
+    keywords_31_to_30(obj, at)?;
+    type_list(obj, at)?;
+    for combinator in ["anyOf", "oneOf"] {
+        fold_null_branches(obj, combinator);
+    }
+
+    subschemas(obj, at)
+}
+
+/// Converts every schema inside `obj`.
+fn subschemas(obj: &mut Map<String, Value>, at: &str) -> Result<(), String> {
+    if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, p) in props.iter_mut() {
+            schema(p, &format!("{at}/properties/{}", escape(name)))?;
+        }
+    }
+    for key in ["items", "not"] {
+        if let Some(sub) = obj.get_mut(key) {
+            schema(sub, &format!("{at}/{key}"))?;
+        }
+    }
+    if let Some(sub) = obj.get_mut("additionalProperties") {
+        if sub.is_object() {
+            schema(sub, &format!("{at}/additionalProperties"))?;
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
+            for (i, sub) in list.iter_mut().enumerate() {
+                schema(sub, &format!("{at}/{key}/{i}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 3.1 keywords 3.0 writes otherwise: `examples`, `const`, numeric exclusive bounds,
+/// `contentEncoding`/`contentMediaType`.
+fn keywords_31_to_30(obj: &mut Map<String, Value>, at: &str) -> Result<(), String> {
     if let Some(examples) = obj.remove("examples") {
         if !obj.contains_key("example") {
             match examples {
@@ -281,6 +320,11 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         obj.entry("format").or_insert_with(|| json!("binary"));
     }
 
+    Ok(())
+}
+
+/// A 3.1 type list: `null` becomes `nullable`, several types an `anyOf` of one type each.
+fn type_list(obj: &mut Map<String, Value>, at: &str) -> Result<(), String> {
     match obj.remove("type") {
         Some(Value::Array(types)) => {
             let mut names = Vec::new();
@@ -316,33 +360,6 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         None => {}
     }
 
-    for combinator in ["anyOf", "oneOf"] {
-        fold_null_branches(obj, combinator);
-    }
-
-    // Recurse into every subschema.
-    if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
-        for (name, p) in props.iter_mut() {
-            schema(p, &format!("{at}/properties/{}", escape(name)))?;
-        }
-    }
-    for key in ["items", "not"] {
-        if let Some(sub) = obj.get_mut(key) {
-            schema(sub, &format!("{at}/{key}"))?;
-        }
-    }
-    if let Some(sub) = obj.get_mut("additionalProperties") {
-        if sub.is_object() {
-            schema(sub, &format!("{at}/additionalProperties"))?;
-        }
-    }
-    for key in ["allOf", "anyOf", "oneOf"] {
-        if let Some(list) = obj.get_mut(key).and_then(Value::as_array_mut) {
-            for (i, sub) in list.iter_mut().enumerate() {
-                schema(sub, &format!("{at}/{key}/{i}"))?;
-            }
-        }
-    }
     Ok(())
 }
 

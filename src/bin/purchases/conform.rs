@@ -61,6 +61,17 @@ fn specs(
     Ok((documented, normalized))
 }
 
+/// Everything one run found.
+struct Outcome {
+    reports: Vec<SampleReport>,
+    stale: Vec<conform::KnownDeviation>,
+    disagreements: Vec<SourceDisagreement>,
+    stale_disagreements: Vec<(SourceDisagreement, String)>,
+    live: Vec<(Provider, LiveOutcome)>,
+    new: usize,
+    failed: bool,
+}
+
 pub async fn run(args: Args) -> Result<ExitCode, String> {
     let providers = if args.providers.is_empty() {
         Provider::ALL.to_vec()
@@ -74,13 +85,55 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         Some(dir) => KnownDeviations::parse(&read(&dir.join("known-deviations.toml"))?)?,
         None => KnownDeviations::builtin(),
     };
+    let mut outcome = check_specs(&providers, args.specs.as_ref(), &known)?;
+    if args.live {
+        run_live(&providers, args.base_url.as_deref(), &known, &mut outcome).await;
+    }
+    outcome.new = outcome
+        .reports
+        .iter()
+        .map(|r| r.new_findings().count())
+        .sum();
+    let live_failed = outcome
+        .live
+        .iter()
+        .any(|(_, o)| matches!(o, LiveOutcome::Failed(_)));
+    outcome.failed = outcome.new > 0
+        || !outcome.stale.is_empty()
+        || live_failed
+        || !outcome.stale_disagreements.is_empty();
+    match args.format {
+        Format::Json => print_json(&outcome)?,
+        Format::Text => {
+            print_text(
+                &providers,
+                &outcome.reports,
+                &outcome.stale,
+                &outcome.live,
+                outcome.new,
+            );
+            print_disagreements(&outcome.disagreements, &outcome.stale_disagreements);
+        }
+    }
+    Ok(if outcome.failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
 
+/// The documented samples of every provider, and the state of the source disagreements.
+fn check_specs(
+    providers: &[Provider],
+    dir: Option<&PathBuf>,
+    known: &KnownDeviations,
+) -> Result<Outcome, String> {
     let mut reports: Vec<SampleReport> = Vec::new();
-    let mut disagreements: Vec<SourceDisagreement> = Vec::new();
-    let mut stale_disagreements: Vec<(SourceDisagreement, String)> = Vec::new();
-    for p in &providers {
-        let (documented, normalized) = specs(*p, args.specs.as_ref())?;
-        reports.extend(conform::check(*p, &documented, &normalized, &known));
+    let mut disagreements = Vec::new();
+    let mut stale_disagreements = Vec::new();
+    for p in providers {
+        let (documented, normalized) = specs(*p, dir)?;
+        reports.extend(conform::check(*p, &documented, &normalized, known));
         let file = conform::spec_file(*p);
         disagreements.extend(
             known
@@ -90,79 +143,78 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
                 .cloned(),
         );
         stale_disagreements.extend(
-            conform::stale_disagreements(&known, *p, &normalized)
+            conform::stale_disagreements(known, *p, &normalized)
                 .into_iter()
                 .map(|(d, why)| (d.clone(), why)),
         );
     }
-    let stale: Vec<_> = conform::stale_deviations(&known, &reports)
+    let stale: Vec<_> = conform::stale_deviations(known, &reports)
         .into_iter()
         .cloned()
         .collect();
-
-    let mut live = Vec::new();
-    if args.live {
-        let credentials = LiveCredentials::from_env();
-        let mut options = ClientOptions::default();
-        if let Some(url) = &args.base_url {
-            options = options.base_url(url);
-        }
-        for p in &providers {
-            let outcome = check_live(*p, &credentials, &options, &known).await;
-            if let LiveOutcome::Checked(r) = &outcome {
-                reports.extend(r.iter().cloned());
-            }
-            live.push((*p, outcome));
-        }
-    }
-
-    let new: usize = reports.iter().map(|r| r.new_findings().count()).sum();
-    let live_failed = live
-        .iter()
-        .any(|(_, o)| matches!(o, LiveOutcome::Failed(_)));
-    let failed = new > 0 || !stale.is_empty() || live_failed || !stale_disagreements.is_empty();
-
-    match args.format {
-        Format::Json => {
-            let live_json: Vec<_> = live
-                .iter()
-                .map(|(p, o)| match o {
-                    LiveOutcome::Checked(_) => json!({"provider": p, "outcome": "checked"}),
-                    LiveOutcome::Skipped(why) => {
-                        json!({"provider": p, "outcome": "skipped", "reason": why})
-                    }
-                    LiveOutcome::Failed(e) => {
-                        json!({"provider": p, "outcome": "failed", "error": e.to_string()})
-                    }
-                })
-                .collect();
-            let out = json!({
-                "ok": !failed,
-                "new_findings": new,
-                "samples": reports,
-                "stale_known_deviations": stale,
-                "source_disagreements": disagreements,
-                "stale_source_disagreements": stale_disagreements
-                    .iter()
-                    .map(|(d, why)| json!({"disagreement": d, "why": why}))
-                    .collect::<Vec<_>>(),
-                "live": live_json,
-            });
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-            );
-        }
-        Format::Text => {
-            print_text(&providers, &reports, &stale, &live, new);
-            print_disagreements(&disagreements, &stale_disagreements);
-        }
-    }
-    Ok(if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+    Ok(Outcome {
+        reports,
+        stale,
+        disagreements,
+        stale_disagreements,
+        live: Vec::new(),
+        new: 0,
+        failed: false,
     })
+}
+
+/// The live checks of every provider whose credentials the environment has.
+async fn run_live(
+    providers: &[Provider],
+    base_url: Option<&str>,
+    known: &KnownDeviations,
+    outcome: &mut Outcome,
+) {
+    let credentials = LiveCredentials::from_env();
+    let mut options = ClientOptions::default();
+    if let Some(url) = base_url {
+        options = options.base_url(url);
+    }
+    for p in providers {
+        let live = check_live(*p, &credentials, &options, known).await;
+        if let LiveOutcome::Checked(r) = &live {
+            outcome.reports.extend(r.iter().cloned());
+        }
+        outcome.live.push((*p, live));
+    }
+}
+
+fn print_json(o: &Outcome) -> Result<(), String> {
+    let live_json: Vec<_> = o
+        .live
+        .iter()
+        .map(|(p, o)| match o {
+            LiveOutcome::Checked(_) => json!({"provider": p, "outcome": "checked"}),
+            LiveOutcome::Skipped(why) => {
+                json!({"provider": p, "outcome": "skipped", "reason": why})
+            }
+            LiveOutcome::Failed(e) => {
+                json!({"provider": p, "outcome": "failed", "error": e.to_string()})
+            }
+        })
+        .collect();
+    let out = json!({
+        "ok": !o.failed,
+        "new_findings": o.new,
+        "samples": o.reports,
+        "stale_known_deviations": o.stale,
+        "source_disagreements": o.disagreements,
+        "stale_source_disagreements": o.stale_disagreements
+            .iter()
+            .map(|(d, why)| json!({"disagreement": d, "why": why}))
+            .collect::<Vec<_>>(),
+        "live": live_json,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+    );
+    Ok(())
 }
 
 /// Where a spec's two sources disagree, each with what the spec does about it.
@@ -206,64 +258,7 @@ fn print_text(
     for p in providers {
         let rows: Vec<&SampleReport> = reports.iter().filter(|r| r.provider == *p).collect();
         println!("{p} ({})", conform::spec_file(*p));
-        let header = [
-            "OPERATION",
-            "SAMPLE",
-            "SCHEMA-VALID",
-            "DECODES",
-            "ROUND-TRIPS",
-            "DEVIATIONS",
-        ];
-        let cells: Vec<[String; 6]> = rows
-            .iter()
-            .map(|r| {
-                let deviations: Vec<String> = r
-                    .findings
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{}{}",
-                            f.rule,
-                            if f.known.is_some() {
-                                " (known)"
-                            } else {
-                                " (NEW)"
-                            }
-                        )
-                    })
-                    .collect();
-                [
-                    r.operation.clone(),
-                    r.sample.clone(),
-                    mark(r.schema_valid).into(),
-                    mark(r.decodes).into(),
-                    mark(r.round_trips).into(),
-                    if deviations.is_empty() {
-                        "-".into()
-                    } else {
-                        deviations.join(", ")
-                    },
-                ]
-            })
-            .collect();
-        let mut widths = header.map(str::len);
-        for row in &cells {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let line = |row: [&str; 6]| {
-            let padded: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
-            println!("  {}", padded.join("  ").trim_end());
-        };
-        line(header);
-        for row in &cells {
-            line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
-        }
+        print_table(&rows);
         if let Some((_, outcome)) = live.iter().find(|(lp, _)| lp == p) {
             match outcome {
                 LiveOutcome::Checked(_) => {}
@@ -273,7 +268,66 @@ fn print_text(
         }
         println!();
     }
+    print_deviations(reports, stale, new);
+}
 
+/// One provider's samples as an aligned table.
+fn print_table(rows: &[&SampleReport]) {
+    let header = [
+        "OPERATION",
+        "SAMPLE",
+        "SCHEMA-VALID",
+        "DECODES",
+        "ROUND-TRIPS",
+        "DEVIATIONS",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            let deviations: Vec<String> = r
+                .findings
+                .iter()
+                .map(|f| {
+                    let known = if f.known.is_some() { "known" } else { "NEW" };
+                    format!("{} ({known})", f.rule)
+                })
+                .collect();
+            [
+                r.operation.clone(),
+                r.sample.clone(),
+                mark(r.schema_valid).into(),
+                mark(r.decodes).into(),
+                mark(r.round_trips).into(),
+                if deviations.is_empty() {
+                    "-".into()
+                } else {
+                    deviations.join(", ")
+                },
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: [&str; 6]| {
+        let padded: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("  {}", padded.join("  ").trim_end());
+    };
+    line(header);
+    for row in &cells {
+        line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]]);
+    }
+}
+
+/// The known, new and stale deviations, and the closing count.
+fn print_deviations(reports: &[SampleReport], stale: &[conform::KnownDeviation], new: usize) {
     let known: Vec<String> = reports
         .iter()
         .flat_map(|r| {

@@ -20,6 +20,9 @@
 //!   one. Callers build values with the generated builders (`Type::builder()`).
 
 pub mod open_enums;
+mod surface;
+
+pub use surface::surface;
 
 use crate::{Error, Step};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -795,127 +798,4 @@ paths:
             assert!(e.to_string().contains("p.yaml"), "{e}");
         }
     }
-}
-
-/// A readable summary of a generated client's public surface: every type with its fields
-/// (or variants) and Rust types, and every operation with its parameters. Snapshotted, it
-/// shows an update of a spec as a diff of the Rust API.
-pub fn surface(file: &syn::File) -> String {
-    fn ty(t: &syn::Type) -> String {
-        // Types here hold no lifetimes or `dyn`, so dropping the token spacing is safe.
-        let mut s: String = t
-            .to_token_stream()
-            .to_string()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        for prefix in [
-            "::std::option::",
-            "::std::vec::",
-            "::std::string::",
-            "::std::num::",
-            "::std::result::",
-            "::rust_decimal::",
-            "::chrono::offset::",
-            "::chrono::",
-            "::uuid::",
-            "super::",
-            "types::",
-        ] {
-            s = s.replace(prefix, "");
-        }
-        s.replace("::serde_json::", "serde_json::")
-            .replace(",>", ">")
-            .replace(',', ", ")
-    }
-    fn non_exhaustive(attrs: &[syn::Attribute]) -> &'static str {
-        if attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
-            "#[non_exhaustive] "
-        } else {
-            ""
-        }
-    }
-    fn module<'a>(items: &'a [syn::Item], name: &str) -> Option<&'a [syn::Item]> {
-        items.iter().find_map(|i| match i {
-            syn::Item::Mod(m) if m.ident == name => {
-                m.content.as_ref().map(|(_, items)| items.as_slice())
-            }
-            _ => None,
-        })
-    }
-    let mut out = String::new();
-    if let Some(types) = module(&file.items, "types") {
-        for item in types {
-            match item {
-                syn::Item::Struct(s)
-                    if matches!(s.vis, syn::Visibility::Public(_))
-                        && s.ident != "ConversionError" =>
-                {
-                    out.push_str(&format!("{}type {}", non_exhaustive(&s.attrs), s.ident));
-                    match &s.fields {
-                        syn::Fields::Named(f) => {
-                            out.push_str(" {\n");
-                            for field in &f.named {
-                                let name = field
-                                    .ident
-                                    .as_ref()
-                                    .map(|i| i.to_string())
-                                    .unwrap_or_default();
-                                out.push_str(&format!("    {name}: {}\n", ty(&field.ty)));
-                            }
-                            out.push_str("}\n");
-                        }
-                        syn::Fields::Unnamed(f) => {
-                            let inner: Vec<String> = f.unnamed.iter().map(|f| ty(&f.ty)).collect();
-                            out.push_str(&format!("({})\n", inner.join(", ")));
-                        }
-                        syn::Fields::Unit => out.push('\n'),
-                    }
-                }
-                syn::Item::Enum(e) if matches!(e.vis, syn::Visibility::Public(_)) => {
-                    out.push_str(&format!(
-                        "{}enum {} {{\n",
-                        non_exhaustive(&e.attrs),
-                        e.ident
-                    ));
-                    for v in &e.variants {
-                        let inner: Vec<String> = v.fields.iter().map(|f| ty(&f.ty)).collect();
-                        if inner.is_empty() {
-                            out.push_str(&format!("    {}\n", v.ident));
-                        } else {
-                            out.push_str(&format!("    {}({})\n", v.ident, inner.join(", ")));
-                        }
-                    }
-                    out.push_str("}\n");
-                }
-                _ => {}
-            }
-        }
-    }
-    if let Some(builders) = module(&file.items, "builder") {
-        for item in builders {
-            if let syn::Item::Struct(s) = item {
-                let params: Vec<String> = s
-                    .fields
-                    .iter()
-                    .filter(|f| f.ident.as_ref().is_some_and(|i| i != "client"))
-                    .map(|f| {
-                        // Builder fields are Result<T, String>: show T.
-                        let t = ty(&f.ty);
-                        let t = t
-                            .strip_prefix("Result<")
-                            .and_then(|t| t.strip_suffix(", String>"))
-                            .unwrap_or(&t)
-                            .to_string();
-                        format!(
-                            "{}: {t}",
-                            f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                out.push_str(&format!("operation {}({})\n", s.ident, params.join(", ")));
-            }
-        }
-    }
-    out
 }

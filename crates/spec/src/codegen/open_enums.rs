@@ -204,7 +204,8 @@ fn open_enum(e: &syn::ItemEnum) -> Result<proc_macro2::TokenStream, String> {
     let unknown_doc = format!(
         "A value this version of the spec does not list, kept exactly as received (so it writes back unchanged). Match on [`{name}::as_str`] to handle one before the crate knows it."
     );
-    let expecting = format!("a {name} string");
+    let conversions = conversions(name, &idents, &texts, &catch_all);
+    let serde_impls = serde_impls(name);
     Ok(quote! {
         #(#docs)*
         ///
@@ -232,6 +233,19 @@ fn open_enum(e: &syn::ItemEnum) -> Result<proc_macro2::TokenStream, String> {
             }
         }
 
+        #conversions
+        #serde_impls
+    })
+}
+
+/// `Display`, `From<&str>`, `From<String>` and an infallible `FromStr`, all by the text.
+fn conversions(
+    name: &syn::Ident,
+    idents: &[&syn::Ident],
+    texts: &[&String],
+    catch_all: &syn::Ident,
+) -> proc_macro2::TokenStream {
+    quote! {
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
@@ -263,6 +277,13 @@ fn open_enum(e: &syn::ItemEnum) -> Result<proc_macro2::TokenStream, String> {
             }
         }
 
+    }
+}
+
+/// `Serialize` and `Deserialize` as the text (through `as_str` and `From<&str>`).
+fn serde_impls(name: &syn::Ident) -> proc_macro2::TokenStream {
+    let expecting = format!("a {name} string");
+    quote! {
         impl ::serde::Serialize for #name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -287,7 +308,7 @@ fn open_enum(e: &syn::ItemEnum) -> Result<proc_macro2::TokenStream, String> {
                 deserializer.deserialize_str(Text)
             }
         }
-    })
+    }
 }
 
 /// Fails when an enum with only unit variants that a response reaches has no catch-all:

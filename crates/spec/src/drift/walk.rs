@@ -198,6 +198,11 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// A document-wide finding.
+    fn push_doc(&mut self, rule: &'static str, at: &str, old_side: bool, message: String) {
+        self.push("-", finding(rule, at, old_side, message));
+    }
+
     fn security_schemes(&mut self) {
         let schemes = |d: &Value| -> Map<String, Value> {
             d.pointer("/components/securitySchemes")
@@ -208,139 +213,98 @@ impl<'a> Walk<'a> {
         let (o, n) = (schemes(self.old), schemes(self.new));
         for (name, old) in &o {
             let at = format!("/components/securitySchemes/{}", escape(name));
-            let Some(new) = n.get(name) else {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-removed",
-                        &at,
-                        true,
-                        format!("security scheme {name} was removed"),
-                    ),
-                );
-                continue;
-            };
-            let changed = |key: &str| old.get(key) != new.get(key);
-            let shown =
-                |v: &Value, key: &str| v.get(key).map_or("none".to_string(), |x| x.to_string());
-            if changed("type") {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-type-changed",
-                        &at,
-                        false,
-                        format!(
-                            "security scheme {name}: type changed from {} to {}",
-                            shown(old, "type"),
-                            shown(new, "type")
-                        ),
-                    ),
-                );
-                continue;
-            }
-            if changed("scheme") {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-scheme-changed",
-                        &at,
-                        false,
-                        format!(
-                            "security scheme {name}: HTTP scheme changed from {} to {}",
-                            shown(old, "scheme"),
-                            shown(new, "scheme")
-                        ),
-                    ),
-                );
-            }
-            if changed("in") || changed("name") {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-location-changed",
-                        &at,
-                        false,
-                        format!(
-                            "security scheme {name}: the key moved from {} {} to {} {}",
-                            shown(old, "in"),
-                            shown(old, "name"),
-                            shown(new, "in"),
-                            shown(new, "name")
-                        ),
-                    ),
-                );
-            }
-            if changed("bearerFormat") {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-bearer-format-changed",
-                        &at,
-                        false,
-                        format!(
-                            "security scheme {name}: bearerFormat changed from {} to {}",
-                            shown(old, "bearerFormat"),
-                            shown(new, "bearerFormat")
-                        ),
-                    ),
-                );
-            }
-            let scopes = |v: &Value| -> BTreeSet<String> {
-                v.get("flows")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flat_map(|flows| flows.values())
-                    .filter_map(|f| f.get("scopes").and_then(Value::as_object))
-                    .flat_map(|s| s.keys().cloned())
-                    .collect()
-            };
-            let (os, ns) = (scopes(old), scopes(new));
-            for s in ns.difference(&os) {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-oauth-scope-added",
-                        &at,
-                        false,
-                        format!("security scheme {name}: new scope {s}"),
-                    ),
-                );
-            }
-            for s in os.difference(&ns) {
-                self.push(
-                    "-",
-                    finding(
-                        "api-security-component-oauth-scope-removed",
-                        &at,
-                        false,
-                        format!("security scheme {name}: scope {s} was removed"),
-                    ),
-                );
-            }
-            if docs(old) != docs(new) {
-                self.push(
-                    "-",
-                    finding(
-                        "documentation-changed",
-                        &at,
-                        false,
-                        format!("security scheme {name}: documentation changed"),
-                    ),
-                );
+            match n.get(name) {
+                Some(new) => self.security_scheme(name, &at, old, new),
+                None => self.push_doc(
+                    "api-security-component-removed",
+                    &at,
+                    true,
+                    format!("security scheme {name} was removed"),
+                ),
             }
         }
         for name in n.keys().filter(|k| !o.contains_key(*k)) {
             let at = format!("/components/securitySchemes/{}", escape(name));
-            self.push(
-                "-",
-                finding(
-                    "api-security-component-added",
-                    &at,
-                    false,
-                    format!("new security scheme {name}"),
-                ),
+            self.push_doc(
+                "api-security-component-added",
+                &at,
+                false,
+                format!("new security scheme {name}"),
             );
+        }
+    }
+
+    /// One security scheme present in both documents.
+    fn security_scheme(&mut self, name: &str, at: &str, old: &Value, new: &Value) {
+        let shown = |v: &Value, keys: &[&str]| -> String {
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|k| v.get(*k).map_or("none".to_string(), |x| x.to_string()))
+                .collect();
+            parts.join(" ")
+        };
+        let changed = |keys: &[&str]| keys.iter().any(|k| old.get(*k) != new.get(*k));
+        if changed(&["type"]) {
+            let (o, n) = (shown(old, &["type"]), shown(new, &["type"]));
+            let message = format!("security scheme {name}: type changed from {o} to {n}");
+            self.push_doc("api-security-component-type-changed", at, false, message);
+            return;
+        }
+        let fields: [(&[&str], &'static str, &str); 3] = [
+            (
+                &["scheme"],
+                "api-security-component-scheme-changed",
+                "HTTP scheme",
+            ),
+            (
+                &["in", "name"],
+                "api-security-component-location-changed",
+                "the key's place",
+            ),
+            (
+                &["bearerFormat"],
+                "api-security-component-bearer-format-changed",
+                "bearerFormat",
+            ),
+        ];
+        for (keys, rule, what) in fields {
+            if changed(keys) {
+                let (o, n) = (shown(old, keys), shown(new, keys));
+                let message = format!("security scheme {name}: {what} changed from {o} to {n}");
+                self.push_doc(rule, at, false, message);
+            }
+        }
+        let scopes = |v: &Value| -> BTreeSet<String> {
+            v.get("flows")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|flows| flows.values())
+                .filter_map(|f| f.get("scopes").and_then(Value::as_object))
+                .flat_map(|s| s.keys().cloned())
+                .collect()
+        };
+        let (os, ns) = (scopes(old), scopes(new));
+        for s in ns.difference(&os) {
+            let message = format!("security scheme {name}: new scope {s}");
+            self.push_doc(
+                "api-security-component-oauth-scope-added",
+                at,
+                false,
+                message,
+            );
+        }
+        for s in os.difference(&ns) {
+            let message = format!("security scheme {name}: scope {s} was removed");
+            self.push_doc(
+                "api-security-component-oauth-scope-removed",
+                at,
+                false,
+                message,
+            );
+        }
+        if docs(old) != docs(new) {
+            let message = format!("security scheme {name}: documentation changed");
+            self.push_doc("documentation-changed", at, false, message);
         }
     }
 

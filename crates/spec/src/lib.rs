@@ -13,6 +13,7 @@
 //! two can never disagree about what a spec means.
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod downconvert;
 pub mod drift;

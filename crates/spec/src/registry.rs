@@ -161,6 +161,16 @@ pub fn registry_code(registry: &Registry, crate_dir: &Path) -> String {
             c = e.client
         )
     }));
+    let features: Vec<String> = registry
+        .providers
+        .iter()
+        .map(|e| format!("feature = \"{}\"", e.feature))
+        .collect();
+    out.push_str(&format!(
+        "#[cfg(not(any({})))]\ncompile_error!(\"purchase-clients needs at least one provider feature ({})\");\n",
+        features.join(", "),
+        registry.providers.iter().map(|e| e.feature.as_str()).collect::<Vec<_>>().join(", ")
+    ));
     out.push_str(&provider_enum_code(registry, &dir));
     out.push_str(&value_enums_code(registry));
     out
@@ -212,7 +222,8 @@ macro_rules! with_api {{
 }}
 pub(crate) use with_api;
 
-/// Each provider's spec file name, spec and overlay as checked in.
+/// Each provider's spec file name, spec and overlay as checked in (read by `specs`).
+#[cfg(any(feature = "conform", feature = "mock"))]
 pub(crate) const BUILTIN_SPECS: &[(Provider, &str, &str, Option<&str>)] = &[
 {specs}
 ];

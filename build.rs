@@ -36,6 +36,48 @@ fn main() {
         &Path::new(&out_dir).join("registry.rs"),
         &registry_code(&registry, Path::new(&crate_dir)),
     );
+    if std::env::var_os("CARGO_FEATURE_FIXTURE_PROVIDERS").is_some() {
+        adopted(&registry, Path::new(&crate_dir), Path::new(&out_dir));
+    }
+}
+
+/// The test fixture `adopted`: each client regenerated with the overlay the replay test
+/// proposed (and pinned in `tests/snapshots/proposed/`) appended to its own, so that the
+/// test can decode the recorded replies with the clients the proposal would give.
+fn adopted(registry: &Registry, crate_dir: &Path, out_dir: &Path) {
+    let pinned = crate_dir.join("tests/snapshots/proposed");
+    println!("cargo:rerun-if-changed=tests/snapshots/proposed");
+    let specs = crate_dir.join("specs");
+    let mut modules = Vec::new();
+    for entry in &registry.providers {
+        let snap = pinned.join(format!("replay_loop__proposed_{}.snap", entry.module));
+        let Ok(text) = std::fs::read_to_string(&snap) else {
+            continue;
+        };
+        let proposal = snapshot_content(&text);
+        let (spec, current) = entry.read(&specs).unwrap_or_else(|e| fail(&e));
+        let overlay = match current {
+            Some(c) => purchase_spec::overlay::append_actions(&c, proposal),
+            None => Ok(proposal.to_string()),
+        }
+        .unwrap_or_else(|e| fail(&format!("{}: {e}", snap.display())));
+        let (code, types) =
+            purchase_spec::registry::regenerated_client(entry, &spec, Some(&overlay))
+                .unwrap_or_else(|e| fail(&format!("{}: {e}", snap.display())));
+        write(&out_dir.join(format!("adopted_{}.rs", entry.module)), &code);
+        modules.push((entry, types));
+    }
+    write(
+        &out_dir.join("adopted.rs"),
+        &purchase_spec::registry::adopted_code(&modules, out_dir),
+    );
+}
+
+/// What an insta snapshot file pins: the text after its `---` header.
+fn snapshot_content(text: &str) -> &str {
+    text.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map_or(text, |(_, content)| content)
 }
 
 fn write(path: &Path, code: &str) {

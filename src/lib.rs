@@ -8,12 +8,15 @@ pub mod conform;
 pub mod datetime;
 pub mod decimal;
 mod error;
+#[cfg(any(feature = "conform", feature = "mock"))]
+pub(crate) mod lossless;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod options;
 pub mod paginate;
 pub mod providers;
 mod purchase;
+pub mod record;
 pub mod redact;
 mod secret;
 #[cfg(any(feature = "conform", feature = "mock"))]
@@ -25,6 +28,14 @@ pub mod transport;
 // provider (from src/providers/), the `Provider` enum, the `with_api!` dispatch macro, and
 // the enums that hold a value per provider (`ApiErrorBody`, `Record`).
 include!(concat!(env!("OUT_DIR"), "/registry.rs"));
+
+/// Test fixture (feature `fixture-providers`): each client regenerated with the overlay the
+/// replay test proposed, to decode the recorded replies as the adopted spec would.
+#[cfg(feature = "fixture-providers")]
+#[doc(hidden)]
+pub mod adopted {
+    include!(concat!(env!("OUT_DIR"), "/adopted.rs"));
+}
 
 pub use any::AnyClient;
 pub use error::{Error, LimitReached};

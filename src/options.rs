@@ -32,6 +32,7 @@ pub struct ClientOptions {
     allow_insecure_http: bool,
     user_agent: String,
     http: Option<reqwest::Client>,
+    recorder: Option<crate::record::Recorder>,
 }
 
 impl Default for ClientOptions {
@@ -48,6 +49,7 @@ impl Default for ClientOptions {
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
             http: None,
+            recorder: None,
         }
     }
 }
@@ -116,6 +118,14 @@ impl ClientOptions {
     /// Replaces the `User-Agent` (by default `purchase-clients/<version>`).
     pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
         self.user_agent = ua.into();
+        self
+    }
+
+    /// Saves every reply the client receives (retries and error replies included) with
+    /// `recorder`, credentials and their echoes never written: see [`crate::record`].
+    /// Recording changes nothing a call returns.
+    pub fn record(mut self, recorder: crate::record::Recorder) -> Self {
+        self.recorder = Some(recorder);
         self
     }
 
@@ -188,6 +198,7 @@ impl ClientOptions {
         inner.limits = self.limits;
         inner.max_body_bytes = self.max_body_bytes;
         inner.origin = reqwest::Url::parse(&base).ok().map(|u| u.origin());
+        inner.recorder = self.recorder.clone();
         let http = match &self.http {
             Some(client) => client.clone(),
             None => self.build_http_client()?,

@@ -62,6 +62,26 @@ impl Redactor {
         }
     }
 
+    /// [`Redactor::redact`], and how many credential forms were replaced.
+    pub fn redact_counted(&self, text: &str) -> (String, usize) {
+        match &self.finder {
+            Some(f) if f.is_match(text) => (self.redact(text), f.find_iter(text).count()),
+            _ => (text.to_string(), 0),
+        }
+    }
+
+    /// [`Redactor::redact_counted`] for bytes that need not be UTF-8: everything but the
+    /// credential forms is kept byte for byte.
+    pub fn redact_bytes(&self, bytes: &[u8]) -> (Vec<u8>, usize) {
+        match &self.finder {
+            Some(f) if f.is_match(bytes) => (
+                f.replace_all_bytes(bytes, &vec![REDACTED.as_bytes(); f.patterns_len()]),
+                f.find_iter(bytes).count(),
+            ),
+            _ => (bytes.to_vec(), 0),
+        }
+    }
+
     /// Whether `text` holds a credential in any of its forms.
     pub fn contains_secret(&self, text: &str) -> bool {
         self.finder.as_ref().is_some_and(|f| f.is_match(text))

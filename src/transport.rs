@@ -169,6 +169,8 @@ pub struct Inner {
     pub(crate) origin: Option<url::Origin>,
     /// The provider's throttle replies, told apart by status and body.
     pub(crate) throttled: fn(u16, &[u8]) -> Option<Option<Duration>>,
+    /// Where replies are recorded, if anywhere.
+    pub(crate) recorder: Option<crate::record::Recorder>,
     redactor: Redactor,
 }
 
@@ -184,6 +186,7 @@ impl Inner {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             origin: None,
             throttled: |_, _| None,
+            recorder: None,
             redactor,
         }
     }
@@ -369,7 +372,7 @@ pub(crate) async fn execute(
             path = operation.template,
             status = tracing::field::Empty,
         );
-        attempt(client, inner, request).instrument(span)
+        attempt(client, inner, request, operation).instrument(span)
     };
     // A request whose body cannot be replayed gets one attempt.
     if request.try_clone().is_none() || inner.retry.max_attempts <= 1 {
@@ -449,9 +452,14 @@ fn error_kind(e: &reqwest::Error) -> &'static str {
 }
 
 /// One attempt: send (following redirects), read the body, classify.
-async fn attempt(client: &reqwest::Client, inner: &Inner, request: reqwest::Request) -> Attempt {
+async fn attempt(
+    client: &reqwest::Client,
+    inner: &Inner,
+    request: reqwest::Request,
+    operation: Operation<'_>,
+) -> Attempt {
     let started = Instant::now();
-    let outcome = attempt_untraced(client, inner, request).await;
+    let outcome = attempt_untraced(client, inner, request, operation).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match &outcome {
         Attempt::Done(Ok(r)) | Attempt::Transient { outcome: Ok(r), .. } => {
@@ -472,12 +480,17 @@ async fn attempt_untraced(
     client: &reqwest::Client,
     inner: &Inner,
     request: reqwest::Request,
+    operation: Operation<'_>,
 ) -> Attempt {
     let transient = |outcome, wait, timed_out| Attempt::Transient {
         outcome,
         wait,
         timed_out,
     };
+    let sent = inner
+        .recorder
+        .as_ref()
+        .map(|_| (request.method().clone(), request.url().clone()));
     let response = match send(client, request).await {
         Ok(r) => r,
         Err(e) if e.is_timeout() => return transient(Err(e), None, true),
@@ -494,6 +507,25 @@ async fn attempt_untraced(
             return transient(Err(e), None, timed_out);
         }
     };
+    // A body over the limit was not read: there is no reply to keep.
+    let too_large = CALL
+        .try_with(|s| s.borrow().failure.is_some())
+        .unwrap_or(false);
+    if let (Some(recorder), Some((method, url)), Some(body), false) =
+        (&inner.recorder, &sent, response_body(&response), too_large)
+    {
+        let exchange = crate::record::Exchange {
+            provider: inner.provider,
+            operation: operation.id,
+            method: method.as_str(),
+            template: operation.template,
+            url,
+            status,
+            headers: response.headers(),
+            body,
+        };
+        recorder.save(exchange, &inner.redactor);
+    }
     match status {
         429 | 500 | 502 | 503 | 504 => {
             let wait = retry_after(response.headers());

@@ -437,6 +437,7 @@ async fn a_listing_over_its_time_budget_exits_1() {
             count: COUNT,
             faults: vec![Fault::Endless],
             latency: std::time::Duration::from_millis(300),
+            ..Default::default()
         },
     )
     .await

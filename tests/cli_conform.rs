@@ -1,7 +1,10 @@
 //! `purchases conform`, run as a user would.
 #![cfg(feature = "cli")]
 
+mod common;
+
 use assert_cmd::Command;
+use common::specs_copy;
 use serde_json::Value;
 
 fn purchases() -> Command {
@@ -74,26 +77,6 @@ fn conform_as_json_lists_every_sample() {
     assert!(samples
         .iter()
         .all(|s| s["provider"] == "kit" || s["provider"] == "togai"));
-}
-
-/// A copy of `specs/`: the registry and every spec and overlay it lists.
-fn specs_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
-    std::fs::create_dir(dir.path().join("overlays")).unwrap();
-    let registry = purchase_spec::registry::Registry::load(&root).unwrap();
-    let mut files = vec![
-        "known-deviations.toml".to_string(),
-        "providers.toml".to_string(),
-    ];
-    for entry in registry.providers {
-        files.push(entry.spec);
-        files.extend(entry.overlay);
-    }
-    for file in files {
-        std::fs::copy(root.join(&file), dir.path().join(&file)).unwrap();
-    }
-    dir
 }
 
 #[test]

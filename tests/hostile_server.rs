@@ -217,6 +217,7 @@ async fn a_listing_stops_at_its_time_budget() {
         count: 30,
         faults: vec![Fault::Endless],
         latency: Duration::from_millis(40),
+        ..Default::default()
     })
     .await;
     for provider in Provider::ALL.iter().copied() {

@@ -4,14 +4,13 @@ use crate::{Decimal, Provider};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
-/// Decodes a sample into a generated type and writes it back as JSON.
-pub type Decode = fn(&Value) -> Result<Value, String>;
+/// Decodes JSON text (a sample, or a reply's body) into a generated type and writes it
+/// back as JSON.
+pub type Decode = fn(&str) -> Result<Value, String>;
 
-/// Decodes `example` as `T` (from its JSON text, as a response body is read) and
-/// serializes it back.
-pub(crate) fn roundtrip<T: DeserializeOwned + Serialize>(example: &Value) -> Result<Value, String> {
-    let text = serde_json::to_string(example).map_err(|e| e.to_string())?;
-    let typed: T = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+/// Decodes `text` as `T`, as a response body is read, and serializes it back.
+pub(crate) fn roundtrip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Value, String> {
+    let typed: T = serde_json::from_str(text).map_err(|e| e.to_string())?;
     serde_json::to_value(&typed).map_err(|e| e.to_string())
 }
 

@@ -13,6 +13,11 @@
 //! | `placeholder` | it holds documentation placeholders such as `"<string>"` |
 //! | `unmapped` | the harness knows which generated type the sample belongs to |
 //!
+//! Recorded replies ([`replay`]) are checked against the normalized spec with the same
+//! rules and these, from [`purchase_spec::observe`]: `undocumented-field`, `enum-value`,
+//! `null`, `missing-required`, `amount-form`, `fraction`, `contradiction`, and
+//! `undocumented-status`.
+//!
 //! Samples are validated against the spec as documented (down-converted to 3.0, no
 //! overlay), and decoded into the types generated after the overlays, so a patch that makes
 //! a type accept what the documentation contradicts shows up as a known deviation instead
@@ -20,6 +25,7 @@
 
 pub(crate) mod decode;
 pub mod live;
+pub mod replay;
 
 pub mod schema;
 
@@ -49,6 +55,22 @@ pub enum Rule {
     Placeholder,
     /// The harness knows the sample's generated type.
     Unmapped,
+    /// A replay: no property the schema does not model.
+    UndocumentedField,
+    /// A replay: no enum value the schema does not list.
+    EnumValue,
+    /// A replay: no `null` where the schema does not allow it.
+    Null,
+    /// A replay: no required property missing.
+    MissingRequired,
+    /// A replay: amounts in the form the schema gives (a number, or a decimal string).
+    AmountForm,
+    /// A replay: no fraction where the schema says integer.
+    Fraction,
+    /// A replay: nothing whose kind the schema contradicts.
+    Contradiction,
+    /// A replay: the reply's status is documented for its operation.
+    UndocumentedStatus,
 }
 
 impl Rule {
@@ -62,6 +84,14 @@ impl Rule {
             Rule::DeprecatedShape => "deprecated-shape",
             Rule::Placeholder => "placeholder",
             Rule::Unmapped => "unmapped",
+            Rule::UndocumentedField => "undocumented-field",
+            Rule::EnumValue => "enum-value",
+            Rule::Null => "null",
+            Rule::MissingRequired => "missing-required",
+            Rule::AmountForm => "amount-form",
+            Rule::Fraction => "fraction",
+            Rule::Contradiction => "contradiction",
+            Rule::UndocumentedStatus => "undocumented-status",
         }
     }
 }
@@ -524,7 +554,7 @@ fn check_sample(file: &str, doc: &Value, sample: &Sample, known: &KnownDeviation
                 sample.name, sample.pointer
             ),
         )),
-        Some(decode) => match decode(&sample.value) {
+        Some(decode) => match decode(&sample.value.to_string()) {
             Err(e) => findings.push((Rule::Decode, e)),
             Ok(back) => {
                 decodes = true;

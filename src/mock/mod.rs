@@ -26,6 +26,7 @@
 //! with every digit.
 
 pub(crate) mod data;
+pub mod drift;
 pub(crate) mod server;
 
 pub use data::DataSet;
@@ -105,7 +106,8 @@ pub(crate) fn to_json_with_amounts(value: &serde_json::Value, amount_keys: &[Str
     out
 }
 
-/// The property names a provider's documented spec types as `number`: the amounts.
+/// The property names a provider's spec (as the client is generated from it, overlay
+/// applied) types as `number`: the amounts.
 pub(crate) fn amount_keys(provider: crate::Provider) -> Vec<String> {
     fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
@@ -130,7 +132,7 @@ pub(crate) fn amount_keys(provider: crate::Provider) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    if let Ok(doc) = crate::specs::documented(provider) {
+    if let Ok(doc) = crate::specs::normalized(provider) {
         walk(&doc, &mut out);
     }
     out

@@ -110,6 +110,9 @@ pub struct MockConfig {
     pub faults: Vec<Fault>,
     /// Added to every response.
     pub latency: Duration,
+    /// Serve what a later version of each API might send (see [`super::drift`]): extra
+    /// fields, a new enum value, nulls, an amount as text, an optional field left out.
+    pub drift: bool,
 }
 
 impl Default for MockConfig {
@@ -118,6 +121,7 @@ impl Default for MockConfig {
             count: 250,
             faults: Vec::new(),
             latency: Duration::ZERO,
+            drift: false,
         }
     }
 }
@@ -132,6 +136,8 @@ pub struct Shared {
     addr: SocketAddr,
     /// Requests that arrived after an off-origin redirect still carrying a credential.
     leaked_after_redirect: AtomicUsize,
+    /// The specs drift mode rewrites replies along, when it is on.
+    pub(crate) drift: Option<super::drift::Drift>,
 }
 
 impl Shared {
@@ -164,6 +170,7 @@ impl MockServer {
                 .iter()
                 .map(|p| (*p, AtomicUsize::new(0)))
                 .collect(),
+            drift: config.drift.then(super::drift::Drift::new),
             config,
             addr,
             leaked_after_redirect: AtomicUsize::new(0),
@@ -172,7 +179,12 @@ impl MockServer {
         for p in Provider::ALL {
             routes = crate::with_api!(*p, A => A::mock_routes(routes));
         }
-        let app = routes.with_state(shared.clone());
+        let app = routes
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                super::drift::layer,
+            ))
+            .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)

@@ -59,3 +59,23 @@ pub fn assert_no_secret(err: &purchase_clients::Error, secrets: &[&str]) {
         );
     }
 }
+
+/// A copy of `specs/`: the registry and every spec and overlay it lists.
+pub fn specs_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    std::fs::create_dir(dir.path().join("overlays")).unwrap();
+    let registry = purchase_spec::registry::Registry::load(&root).unwrap();
+    let mut files = vec![
+        "known-deviations.toml".to_string(),
+        "providers.toml".to_string(),
+    ];
+    for entry in registry.providers {
+        files.push(entry.spec);
+        files.extend(entry.overlay);
+    }
+    for file in files {
+        std::fs::copy(root.join(&file), dir.path().join(&file)).unwrap();
+    }
+    dir
+}

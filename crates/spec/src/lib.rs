@@ -17,6 +17,7 @@
 
 pub mod downconvert;
 pub mod drift;
+pub mod observe;
 pub mod overlay;
 pub mod registry;
 

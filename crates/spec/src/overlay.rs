@@ -86,6 +86,49 @@ pub fn apply_overlay(overlay: &Overlay, doc: &mut Value) -> Result<Vec<AppliedAc
         .collect())
 }
 
+/// `current` (an overlay's text) with the actions of `addition` appended, the text of
+/// `current` kept as written: the new actions are added at the end of its `actions` list,
+/// indented like the others. Both must be valid overlays; the result is checked to parse
+/// into exactly the current actions followed by the new ones.
+pub fn append_actions(current: &str, addition: &str) -> Result<String, String> {
+    parse_overlay(current).map_err(|e| format!("the current overlay: {e}"))?;
+    parse_overlay(addition).map_err(|e| format!("the overlay to add: {e}"))?;
+    let value = |text: &str| crate::load_document("overlay", text).map_err(|e| e.cause);
+    let (current_value, addition_value) = (value(current)?, value(addition)?);
+    let mut expected = current_value.clone();
+    let added = addition_value["actions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if let Some(actions) = expected.get_mut("actions").and_then(Value::as_array_mut) {
+        actions.extend(added.iter().cloned());
+    }
+    let indent = current
+        .lines()
+        .find_map(|l| {
+            l.strip_suffix(l.trim_start())
+                .filter(|_| l.trim_start().starts_with("- target:"))
+        })
+        .unwrap_or("  ");
+    let items = serde_yaml_ng::to_string(&Value::Array(added)).map_err(|e| e.to_string())?;
+    let mut text = current.trim_end().to_string();
+    text.push('\n');
+    for line in items.lines() {
+        text.push_str(indent);
+        text.push_str(line);
+        text.push('\n');
+    }
+    let last_key_is_actions = current_value
+        .as_object()
+        .and_then(|o| o.keys().next_back())
+        .is_some_and(|k| k == "actions");
+    if last_key_is_actions && value(&text).ok().as_ref() == Some(&expected) {
+        return Ok(text);
+    }
+    // The current text does not end with its actions: written anew.
+    serde_yaml_ng::to_string(&expected).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +188,27 @@ mod tests {
             json!({"paths": {}}),
             "the document is untouched on error"
         );
+    }
+
+    #[test]
+    fn appended_actions_follow_the_current_ones_in_their_style() {
+        let current = overlay(
+            "  # why the first\n  - target: $.info\n    description: first\n    update:\n      x: 1\n",
+        );
+        let addition = overlay(
+            "- target: $.paths\n  description: 'second: seen in 2 of 3 replies'\n  update:\n    y: 2\n",
+        );
+        let merged = append_actions(&current, &addition).unwrap();
+        assert!(merged.starts_with(&current), "{merged}");
+        assert!(merged.contains("# why the first"), "{merged}");
+        let o = parse_overlay(&merged).unwrap();
+        let reasons: Vec<_> = o
+            .actions
+            .iter()
+            .map(|a| a.description.clone().unwrap())
+            .collect();
+        assert_eq!(reasons, ["first", "second: seen in 2 of 3 replies"]);
+        assert!(append_actions(&current, "overlay: 1.0.0\n").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use purchase_clients::conform::live::{check_live, LiveCredentials, LiveOutcome};
 use purchase_clients::conform::{self, KnownDeviations, SampleReport, SourceDisagreement};
+use purchase_clients::record::Recorder;
 use purchase_clients::{ClientOptions, Provider};
 use serde_json::json;
 use std::path::PathBuf;
@@ -23,6 +24,15 @@ pub struct Args {
     /// updated spec before regenerating.
     #[arg(long, value_name = "DIR")]
     specs: Option<PathBuf>,
+    /// Check the replies recorded in this folder (`purchases list --record DIR`) instead of
+    /// the documented samples: against the spec, the generated types, and for what they show
+    /// beyond the spec. Offline.
+    #[arg(long, value_name = "DIR", conflicts_with = "live")]
+    replay: Option<PathBuf>,
+    /// With --replay or --live: write the OpenAPI Overlay that makes the spec accept
+    /// everything the replies showed (a folder when they are from several providers).
+    #[arg(long, value_name = "FILE")]
+    propose_overlay: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -39,7 +49,7 @@ fn read(path: &PathBuf) -> Result<String, String> {
 }
 
 /// The documented and normalized specs of `provider`, from `dir` or built in.
-fn specs(
+pub(crate) fn specs(
     provider: Provider,
     dir: Option<&PathBuf>,
 ) -> Result<(serde_json::Value, serde_json::Value), String> {
@@ -81,13 +91,41 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
     if args.base_url.is_some() && providers.len() != 1 {
         return Err("--base-url needs exactly one --provider".into());
     }
+    if let Some(dir) = &args.replay {
+        return replay(dir, &args);
+    }
+    if args.propose_overlay.is_some() && !args.live {
+        return Err("--propose-overlay needs --replay or --live".into());
+    }
     let known = match &args.specs {
         Some(dir) => KnownDeviations::parse(&read(&dir.join("known-deviations.toml"))?)?,
         None => KnownDeviations::builtin(),
     };
     let mut outcome = check_specs(&providers, args.specs.as_ref(), &known)?;
+    let mut propose_failed = false;
     if args.live {
-        run_live(&providers, args.base_url.as_deref(), &known, &mut outcome).await;
+        // Proposing from live replies: record them, then replay them.
+        let recorded = match &args.propose_overlay {
+            Some(_) => Some(live_record_dir()?),
+            None => None,
+        };
+        run_live(
+            &providers,
+            args.base_url.as_deref(),
+            &known,
+            recorded.as_ref(),
+            &mut outcome,
+        )
+        .await;
+        if let (Some(dir), Some(path)) = (&recorded, &args.propose_overlay) {
+            let replayed = crate::replay::run(dir.path(), args.specs.as_ref(), &providers);
+            let proposed =
+                replayed.and_then(|r| crate::replay::propose(&r, path, args.specs.as_ref()));
+            if let Err(e) = proposed {
+                eprintln!("no overlay proposed: {e}");
+                propose_failed = true;
+            }
+        }
     }
     outcome.new = outcome
         .reports
@@ -98,7 +136,8 @@ pub async fn run(args: Args) -> Result<ExitCode, String> {
         .live
         .iter()
         .any(|(_, o)| matches!(o, LiveOutcome::Failed(_)));
-    outcome.failed = outcome.new > 0
+    outcome.failed = propose_failed
+        || outcome.new > 0
         || !outcome.stale.is_empty()
         || live_failed
         || !outcome.stale_disagreements.is_empty();
@@ -163,17 +202,68 @@ fn check_specs(
     })
 }
 
-/// The live checks of every provider whose credentials the environment has.
+/// `--replay DIR`: the recorded replies checked, and the overlay proposed if asked.
+fn replay(dir: &std::path::Path, args: &Args) -> Result<ExitCode, String> {
+    let replayed = crate::replay::run(dir, args.specs.as_ref(), &args.providers)?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::replay::to_json(&replayed))
+                .map_err(|e| e.to_string())?
+        ),
+        Format::Text => crate::replay::print_text(&replayed),
+    }
+    if let Some(path) = &args.propose_overlay {
+        crate::replay::propose(&replayed, path, args.specs.as_ref())?;
+    }
+    Ok(if crate::replay::failures(&replayed) == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A fresh folder for the replies of a live check, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn live_record_dir() -> Result<TempDir, String> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let dir = std::env::temp_dir().join(format!("purchases-live-{}-{stamp}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(TempDir(dir))
+}
+
+/// The live checks of every provider whose credentials the environment has (their replies
+/// recorded into `record`, if given).
 async fn run_live(
     providers: &[Provider],
     base_url: Option<&str>,
     known: &KnownDeviations,
+    record: Option<&TempDir>,
     outcome: &mut Outcome,
 ) {
     let credentials = LiveCredentials::from_env();
     let mut options = ClientOptions::default();
     if let Some(url) = base_url {
         options = options.base_url(url);
+    }
+    if let Some(recorder) = record.and_then(|d| Recorder::create(d.path()).ok()) {
+        options = options.record(recorder);
     }
     for p in providers {
         let live = check_live(*p, &credentials, &options, known).await;

@@ -185,22 +185,28 @@ pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
 
 #[derive(clap::Subcommand)]
 pub enum SpecCommand {
-    /// Replace a provider's checked-in spec with a new upstream document: refresh its
-    /// provenance, check that the overlays still apply, print the drift report. The next
-    /// build regenerates the client.
+    /// Replace a provider's checked-in spec with a new upstream document (refresh its
+    /// provenance, check that the overlays still apply), or adopt an overlay proposed by
+    /// `purchases conform --propose-overlay` (its actions appended to the provider's
+    /// overlay). Prints the drift report; the next build regenerates the client.
     Update(UpdateArgs),
 }
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["from", "overlay"])))]
 pub struct UpdateArgs {
     /// Which provider.
-    provider: Provider,
+    pub(crate) provider: Provider,
     /// The new document: a file, or a URL (a docs page's fenced yaml block is extracted).
     #[arg(long, value_name = "FILE|URL")]
-    from: String,
+    from: Option<String>,
+    /// An overlay whose actions to append to the provider's overlay (created, and named in
+    /// providers.toml, if the provider has none).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) overlay: Option<PathBuf>,
     /// The specs folder to update.
     #[arg(long, value_name = "DIR", default_value = "specs")]
-    specs_dir: PathBuf,
+    pub(crate) specs_dir: PathBuf,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -233,6 +239,9 @@ fn set_toml_value(text: &str, section: &str, key: &str, value: &str) -> Result<S
 
 pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
     let SpecCommand::Update(args) = command;
+    let Some(from) = args.from.clone() else {
+        return crate::adopt::adopt(&args);
+    };
     let p = args.provider;
     let dir = &args.specs_dir;
     let registry = purchase_spec::registry::Registry::load(dir).map_err(Failure::usage)?;
@@ -241,11 +250,11 @@ pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
         .ok_or_else(|| Failure::usage(format!("{p} is not in {}/providers.toml", dir.display())))?;
     let (old, overlay) = entry.read(dir).map_err(Failure::usage)?;
     let spec_path = dir.join(&entry.spec);
-    let new = read_spec(&args.from).await?;
+    let new = read_spec(&from).await?;
     // The new document must parse, down-convert, and take the overlays.
     purchase_spec::normalize(&spec_path.display().to_string(), &new, overlay.as_deref())
         .map_err(|e| Failure::usage(format!("{e} — update the overlay before the spec")))?;
-    let report = compare_texts(&spec_path.display().to_string(), &old, &args.from, &new)
+    let report = compare_texts(&spec_path.display().to_string(), &old, &from, &new)
         .map_err(|e| Failure::usage(e.to_string()))?;
     write(&spec_path, &new)?;
     let sources = dir.join("sources.toml");
@@ -255,8 +264,8 @@ pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
         let mut text = set_toml_value(&text, p.name(), "sha256", &sha256_hex(new.as_bytes()))
             .map_err(Failure::usage)?;
         text = set_toml_value(&text, p.name(), "retrieved", &today).map_err(Failure::usage)?;
-        if args.from.starts_with("https://") {
-            text = set_toml_value(&text, p.name(), "source", &args.from).map_err(Failure::usage)?;
+        if from.starts_with("https://") {
+            text = set_toml_value(&text, p.name(), "source", &from).map_err(Failure::usage)?;
         }
         write(&sources, &text)?;
     }
@@ -269,7 +278,7 @@ pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Failure> {
     std::fs::write(path, text)
         .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))
 }

@@ -4,8 +4,10 @@ use crate::output::{Format, Writer};
 use crate::Failure;
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
+use purchase_clients::record::Recorder;
 use purchase_clients::{AnyClient, ClientOptions, ListingLimits, Provider};
 use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
@@ -38,6 +40,10 @@ pub struct ListArgs {
     /// Give up (exit 1) when the listing takes longer than this many seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = ListingLimits::default().max_time().as_secs())]
     max_seconds: u64,
+    /// Save every reply received into this folder, one readable file per reply, credentials
+    /// never written (for `purchases conform --replay`).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
 }
 
 /// Parses a provider name, offering the names compiled in.
@@ -55,6 +61,43 @@ pub fn options(base_url: Option<&str>) -> ClientOptions {
     match base_url {
         Some(url) => options.base_url(url),
         None => options,
+    }
+}
+
+/// The recorder for `--record DIR`, the folder created before any request.
+fn recorder(dir: Option<&Path>) -> Result<Option<Recorder>, Failure> {
+    dir.map(|d| {
+        Recorder::create(d).map_err(|e| Failure::usage(format!("--record {}: {e}", d.display())))
+    })
+    .transpose()
+}
+
+/// `options` recording with `recorder`, if any.
+fn recording(options: ClientOptions, recorder: &Option<Recorder>) -> ClientOptions {
+    match recorder {
+        Some(r) => options.record(r.clone()),
+        None => options,
+    }
+}
+
+/// Says on stderr what was recorded; a reply that could not be written fails the command
+/// (after the output, which recording never changes).
+fn recorded(recorder: Option<Recorder>, outcome: Result<(), Failure>) -> Result<(), Failure> {
+    let Some(recorder) = recorder else {
+        return outcome;
+    };
+    eprintln!(
+        "recorded {} replies in {}",
+        recorder.written(),
+        recorder.dir().display()
+    );
+    let failures = recorder.failures();
+    match (outcome, failures.first()) {
+        (Ok(()), Some(first)) => Err(Failure::usage(format!(
+            "{} replies were not recorded: {first}",
+            failures.len()
+        ))),
+        (outcome, _) => outcome,
     }
 }
 
@@ -85,13 +128,19 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
     let limits = ListingLimits::default()
         .with_max_pages(args.max_pages)
         .with_max_time(Duration::from_secs(args.max_seconds));
+    let recorder = recorder(args.record.as_deref())?;
     let client = AnyClient::from_env(
         args.provider,
         args.account.as_deref(),
-        options(args.base_url.as_deref())
+        recording(options(args.base_url.as_deref()), &recorder)
             .prefetch(args.prefetch)
             .listing_limits(limits),
     )?;
+    let outcome = write_listing(&client, &args).await;
+    recorded(recorder, outcome)
+}
+
+async fn write_listing(client: &AnyClient, args: &ListArgs) -> Result<(), Failure> {
     let format = args.format.unwrap_or_else(Format::default_for_stdout);
     let mut out = Writer::new(format, client.redactor())?;
     let bar = progress();
@@ -135,10 +184,23 @@ pub struct GetArgs {
     /// Output format (default: table on a terminal, jsonl otherwise).
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Save the reply into this folder (see `purchases list --record`).
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
 }
 
 pub async fn get(args: GetArgs) -> Result<(), Failure> {
-    let client = AnyClient::from_env(args.provider, None, options(args.base_url.as_deref()))?;
+    let recorder = recorder(args.record.as_deref())?;
+    let client = AnyClient::from_env(
+        args.provider,
+        None,
+        recording(options(args.base_url.as_deref()), &recorder),
+    )?;
+    let outcome = write_one(&client, &args).await;
+    recorded(recorder, outcome)
+}
+
+async fn write_one(client: &AnyClient, args: &GetArgs) -> Result<(), Failure> {
     let purchase = client.get_purchase(&args.purchase_id).await?;
     let mut out = Writer::new(
         args.format.unwrap_or_else(Format::default_for_stdout),

@@ -1,9 +1,11 @@
 //! `purchases`: the command line of purchase-clients.
 
+mod adopt;
 mod conform;
 mod drift;
 mod list;
 mod output;
+mod replay;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -26,6 +26,11 @@ pub struct MockArgs {
     /// Extra latency for every response, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency_ms: u64,
+    /// Serve what a later version of each API might send: fields the specs do not have,
+    /// an enum value they do not list, nulls, an amount as a string, an optional field
+    /// left out (`purchases conform --replay` finds them).
+    #[arg(long)]
+    drift: bool,
 }
 
 pub async fn mock(args: MockArgs) -> Result<(), Failure> {
@@ -39,6 +44,7 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
         count: args.count,
         faults: args.faults,
         latency: Duration::from_millis(args.latency_ms),
+        drift: args.drift,
     };
     let server = MockServer::start(args.addr, config)
         .await

@@ -22,7 +22,7 @@
 pub mod open_enums;
 mod surface;
 
-pub use surface::surface;
+pub use surface::{success_types, surface};
 
 use crate::{Error, Step};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};

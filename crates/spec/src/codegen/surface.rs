@@ -134,3 +134,100 @@ fn operation_surface(s: &syn::ItemStruct) -> String {
         .collect();
     format!("operation {}({})\n", s.ident, params.join(", "))
 }
+
+/// Each operation's success type, from its builder's `send`: the operation's builder name
+/// (`ListPurchases`) and the types to decode its body with, as paths from the client module:
+/// the success type (`types::ListPurchasesResponse`), or, when it is an enum of one-field
+/// variants (a `oneOf`, which serde decodes by buffering the body), each variant's type in
+/// order, to try one after the other from the text.
+pub fn success_types(file: &syn::File) -> Vec<(String, Vec<String>)> {
+    success_types_as_written(file)
+        .into_iter()
+        .map(|(builder, ty)| {
+            let variants = ty
+                .strip_prefix("types::")
+                .and_then(|name| newtype_variants(file, name));
+            (builder, variants.unwrap_or_else(|| vec![ty]))
+        })
+        .collect()
+}
+
+/// The types of the variants of enum `name` in `types`, if each has exactly one field.
+fn newtype_variants(file: &syn::File, name: &str) -> Option<Vec<String>> {
+    let e = module(&file.items, "types")?.iter().find_map(|i| match i {
+        syn::Item::Enum(e) if e.ident == name => Some(e),
+        _ => None,
+    })?;
+    e.variants
+        .iter()
+        .map(|v| match &v.fields {
+            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                let t: String = f.unnamed[0]
+                    .ty
+                    .to_token_stream()
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                Some(if t.contains("::") {
+                    t
+                } else {
+                    format!("types::{t}")
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn success_types_as_written(file: &syn::File) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for item in module(&file.items, "builder").unwrap_or(&[]) {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else {
+            continue;
+        };
+        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        for f in &block.items {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+                continue;
+            };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let success =
+                first_generic(ret, "Result").and_then(|t| first_generic(t, "ResponseValue"));
+            if let Some(t) = success {
+                let path: String = t
+                    .to_token_stream()
+                    .to_string()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                out.push((name.clone(), path));
+            }
+        }
+    }
+    out
+}
+
+/// `T` of a type written `Name<T, ...>`.
+fn first_generic<'a>(t: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {
+    let syn::Type::Path(p) = t else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}

@@ -252,11 +252,19 @@ fn check_reply(
             format!("{} (at {})", observed.describe(), super::abbreviate(&at)),
         ));
     }
-    let mut typed = type_findings(provider, reply, component.as_deref(), text, &exact);
-    typed.retain(|f| {
-        // A field the spec does not document is reported once, as undocumented.
-        !(f.rule == Rule::UnknownField && undocumented.iter().any(|u| f.detail.ends_with(u)))
-    });
+    let (mut typed, mut lost) = type_findings(provider, reply, component.as_deref(), text, &exact);
+    // A field the spec does not document is reported once, as undocumented.
+    lost.retain(|at| !undocumented.contains(&at.as_str()));
+    if !lost.is_empty() {
+        typed.push(finding(
+            Rule::UnknownField,
+            format!(
+                "the generated type drops {} fields: {}",
+                lost.len(),
+                super::abbreviate(&lost)
+            ),
+        ));
+    }
     if !specs.types_current() {
         typed
             .iter_mut()
@@ -292,27 +300,27 @@ fn rule_of(observed: &Observed) -> Rule {
 }
 
 /// What the generated type does with the reply: decode, and read back with every value
-/// (every amount digit for digit) and every field kept. Each lost field is one finding, so
-/// that one the spec does not document can be told apart.
+/// (every amount digit for digit) kept; and the fields it dropped (JSON pointers).
 fn type_findings(
     provider: Provider,
     reply: &Reply,
     component: Option<&str>,
     text: &str,
     exact: &Json,
-) -> Vec<Finding> {
+) -> (Vec<Finding>, Vec<String>) {
     let named = format!("{} {}", reply.operation, reply.status);
     let decode = decoder(provider, &named)
         .or_else(|| component.and_then(|c| decoder(provider, &format!("response {c}"))));
     let Some(decode) = decode else {
-        return vec![finding(
+        let f = finding(
             Rule::Unmapped,
             format!("no generated type is mapped to {named}"),
-        )];
+        );
+        return (vec![f], Vec::new());
     };
     let back = match decode(text) {
         Ok(back) => back,
-        Err(e) => return vec![finding(Rule::Decode, e)],
+        Err(e) => return (vec![finding(Rule::Decode, e)], Vec::new()),
     };
     let mut changed = Vec::new();
     let mut lost = Vec::new();
@@ -321,13 +329,7 @@ fn type_findings(
     if !changed.is_empty() {
         out.push(finding(Rule::RoundTrip, super::abbreviate(&changed)));
     }
-    out.extend(lost.into_iter().map(|at| {
-        finding(
-            Rule::UnknownField,
-            format!("the generated type drops the field at {at}"),
-        )
-    }));
-    out
+    (out, lost)
 }
 
 /// Compares a body as received (`text`) with what a type decoded from it wrote back:

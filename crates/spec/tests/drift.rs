@@ -148,6 +148,7 @@ const PAIRS: &[(&str, Level, &[(&str, &str)])] = &[
     ("response-optional-property-added", Level::Info, &[("        email: {type: string}\n", "        email: {type: string}\n        refunded_at: {type: string}\n")]),
     ("response-property-type-changed", Level::Breaking, &[("id: {type: integer}", "id: {type: string}")]),
     ("response-property-type-generalized", Level::Breaking, &[("id: {type: integer}", "id: {type: number}")]),
+    ("response-property-amount-form-changed", Level::Info, &[("total: {type: number, format: float}", "total: {type: string, format: decimal}")]),
     ("response-property-type-specialized", Level::Info, &[("total: {type: number, format: float}", "total: {type: integer, format: float}")]),
     ("response-property-type-generalized", Level::Breaking, &[("total: {type: number, format: float}", "total: {type: number, format: double}")]),
     ("response-property-enum-value-added", Level::Info, &[("status: {type: string, enum: [paid, refunded]}\n        email", "status: {type: string, enum: [paid, refunded, disputed]}\n        email")]),
@@ -198,6 +199,30 @@ fn each_rule_is_given_by_its_edit_alone_with_its_level() {
             r.to_text()
         );
     }
+}
+
+#[test]
+fn an_amount_written_the_other_way_is_not_a_type_change_for_this_crate() {
+    let with = |note: &str| BASE.replace("note: {type: string, maxLength: 200}", note);
+    let (old, new) = (
+        with("note: {type: number}"),
+        with("note: {type: string, format: decimal}"),
+    );
+    let r = compare_texts("old.yaml", &old, "new.yaml", &new).unwrap();
+    assert_eq!(
+        rules(&r),
+        vec![("request-property-amount-form-changed", Level::Warning)],
+        "{}",
+        r.to_text()
+    );
+    assert_eq!(r.crate_release(), Semver::Patch);
+    // Without the decimal format, a string is another type.
+    let plain = with("note: {type: string}");
+    let r = compare_texts("old.yaml", &old, "new.yaml", &plain).unwrap();
+    assert_eq!(
+        rules(&r)[0],
+        ("request-property-type-changed", Level::Breaking)
+    );
 }
 
 #[test]

@@ -51,18 +51,18 @@ pub fn adopt(args: &UpdateArgs) -> Result<ExitCode, Failure> {
                 .map_err(|e| usage(format!("cannot create {}/overlays: {e}", dir.display())))?;
             write(&dir.join(&f), &merged)?;
             write(&path, &text)?;
-            println!("{p} had no overlay: created {f} and named it in providers.toml");
+            outln!("{p} had no overlay: created {f} and named it in providers.toml");
             f
         }
     };
     let added = purchase_spec::overlay::parse_overlay(&addition)
         .map(|o| o.actions.len())
         .unwrap_or(0);
-    println!(
+    outln!(
         "adopted {added} actions into {} (the next build regenerates the client)",
         dir.join(&overlay_file).display()
     );
-    print!(
+    out!(
         "{}",
         purchase_spec::drift::compare(&before, &after).to_text()
     );
@@ -83,25 +83,25 @@ fn print_surface_diff(
         .and_then(|b| Ok((b, entry.surface_with(spec, Some(after))?)));
     match surfaces {
         Ok((before, after)) if before == after => {
-            println!("The generated client's surface does not change.")
+            outln!("The generated client's surface does not change.")
         }
         Ok((before, after)) => {
-            println!("The generated client's surface:");
+            outln!("The generated client's surface:");
             let diff = similar::TextDiff::from_lines(&before, &after);
-            print!(
+            out!(
                 "{}",
                 diff.unified_diff()
                     .context_radius(2)
                     .header("before", "after")
             );
         }
-        Err(e) => println!("The generated client's surface could not be computed: {e}"),
+        Err(e) => outln!("The generated client's surface could not be computed: {e}"),
     }
 }
 
 #[cfg(not(feature = "maintainer"))]
 fn print_surface_diff(_: &purchase_spec::registry::Entry, _: &str, _: Option<&str>, _: &str) {
-    println!(
+    outln!(
         "(The change to the generated client's surface is printed by a `purchases` built with the `maintainer` feature.)"
     );
 }

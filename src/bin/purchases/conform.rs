@@ -206,7 +206,7 @@ fn check_specs(
 fn replay(dir: &std::path::Path, args: &Args) -> Result<ExitCode, String> {
     let replayed = crate::replay::run(dir, args.specs.as_ref(), &args.providers)?;
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&crate::replay::to_json(&replayed))
                 .map_err(|e| e.to_string())?
@@ -300,7 +300,7 @@ fn print_json(o: &Outcome) -> Result<(), String> {
             .collect::<Vec<_>>(),
         "live": live_json,
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
     );
@@ -310,22 +310,23 @@ fn print_json(o: &Outcome) -> Result<(), String> {
 /// Where a spec's two sources disagree, each with what the spec does about it.
 fn print_disagreements(all: &[SourceDisagreement], stale: &[(SourceDisagreement, String)]) {
     if !all.is_empty() {
-        println!(
+        outln!(
             "Where the sources disagree ({}; the spec accepts what either allows):",
             all.len()
         );
         for d in all {
-            println!("  {} {}", d.file, d.at);
-            println!("      docs: {}", d.docs);
-            println!("      published: {}", d.published);
-            println!("      spec: {}", d.resolution);
+            outln!("  {} {}", d.file, d.at);
+            outln!("      docs: {}", d.docs);
+            outln!("      published: {}", d.published);
+            outln!("      spec: {}", d.resolution);
         }
-        println!();
+        outln!();
     }
     for (d, why) in stale {
-        println!(
+        outln!(
             "Stale source disagreement (no longer holds; update it): {} {}: {why}",
-            d.file, d.at
+            d.file,
+            d.at
         );
     }
 }
@@ -347,16 +348,16 @@ fn print_text(
 ) {
     for p in providers {
         let rows: Vec<&SampleReport> = reports.iter().filter(|r| r.provider == *p).collect();
-        println!("{p} ({})", conform::spec_file(*p));
+        outln!("{p} ({})", conform::spec_file(*p));
         print_table(&rows);
         if let Some((_, outcome)) = live.iter().find(|(lp, _)| lp == p) {
             match outcome {
                 LiveOutcome::Checked(_) => {}
-                LiveOutcome::Skipped(why) => println!("  live: skipped ({why})"),
-                LiveOutcome::Failed(e) => println!("  live: FAILED: {e}"),
+                LiveOutcome::Skipped(why) => outln!("  live: skipped ({why})"),
+                LiveOutcome::Failed(e) => outln!("  live: FAILED: {e}"),
             }
         }
-        println!();
+        outln!();
     }
     print_deviations(reports, stale, new);
 }
@@ -408,7 +409,7 @@ fn print_table(rows: &[&SampleReport]) {
             .zip(widths)
             .map(|(c, w)| format!("{c:<w$}"))
             .collect();
-        println!("  {}", padded.join("  ").trim_end());
+        outln!("  {}", padded.join("  ").trim_end());
     };
     line(header);
     for row in &cells {
@@ -432,35 +433,40 @@ fn print_deviations(reports: &[SampleReport], stale: &[conform::KnownDeviation],
         })
         .collect();
     if !known.is_empty() {
-        println!("Known deviations ({}):", known.len());
+        outln!("Known deviations ({}):", known.len());
         for k in known {
-            println!("{k}");
+            outln!("{k}");
         }
-        println!();
+        outln!();
     }
     if new > 0 {
-        println!("New deviations ({new}):");
+        outln!("New deviations ({new}):");
         for r in reports {
             for f in r.new_findings() {
-                println!(
+                outln!(
                     "  {} sample {:?} breaks rule {}: {}",
-                    r.file, r.sample, f.rule, f.detail
+                    r.file,
+                    r.sample,
+                    f.rule,
+                    f.detail
                 );
             }
         }
-        println!();
+        outln!();
     }
     for s in stale {
-        println!(
+        outln!(
             "Stale known deviation (no longer found; remove it): {} {:?} [{}]",
-            s.file, s.sample, s.rule
+            s.file,
+            s.sample,
+            s.rule
         );
     }
     let checked = reports.len();
     if new == 0 && stale.is_empty() {
-        println!("{checked} samples checked: no new deviations.");
+        outln!("{checked} samples checked: no new deviations.");
     } else {
-        println!(
+        outln!(
             "{checked} samples checked: {new} new deviations, {} stale known deviations.",
             stale.len()
         );

@@ -138,14 +138,14 @@ fn policy(args: &DriftArgs) -> Result<Policy, Failure> {
 pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
     if args.schema {
         let schema = DriftReport::json_schema();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&schema).unwrap_or_default()
         );
         return Ok(ExitCode::SUCCESS);
     }
     if args.rules {
-        print!("{}", purchase_spec::drift::rules_markdown());
+        out!("{}", purchase_spec::drift::rules_markdown());
         return Ok(ExitCode::SUCCESS);
     }
     let policy = policy(&args)?;
@@ -175,7 +175,7 @@ pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
     let report = compare_texts(&old_name, &old, &new_name, &new)
         .map_err(|e| Failure::usage(e.to_string()))?;
     let report = policy.apply(report);
-    print!("{}", render(&report, args.format, args.fail_on));
+    out!("{}", render(&report, args.format, args.fail_on));
     Ok(if fails(&report, args.fail_on) {
         ExitCode::FAILURE
     } else {
@@ -269,12 +269,12 @@ pub async fn spec(command: SpecCommand) -> Result<ExitCode, Failure> {
         }
         write(&sources, &text)?;
     }
-    println!(
+    outln!(
         "updated {} (provenance in {})",
         spec_path.display(),
         sources.display()
     );
-    print!("{}", report.to_text());
+    out!("{}", report.to_text());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -86,9 +86,10 @@ fn recorded(recorder: Option<Recorder>, outcome: Result<(), Failure>) -> Result<
     let Some(recorder) = recorder else {
         return outcome;
     };
+    let n = recorder.written();
     eprintln!(
-        "recorded {} replies in {}",
-        recorder.written(),
+        "recorded {n} {} in {}",
+        if n == 1 { "reply" } else { "replies" },
         recorder.dir().display()
     );
     let failures = recorder.failures();

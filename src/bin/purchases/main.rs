@@ -1,5 +1,24 @@
 //! `purchases`: the command line of purchase-clients.
 
+/// Writes a line to stdout. A reader that closed the pipe (`purchases ... | head`) ends the
+/// command quietly with success, as the end of its output would; any other write error ends
+/// it with exit status 1.
+macro_rules! outln {
+    () => {
+        $crate::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// [`outln!`] without the newline.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::write_out(format_args!($($arg)*))
+    };
+}
+
 mod adopt;
 mod conform;
 mod drift;
@@ -162,5 +181,17 @@ fn main() -> ExitCode {
             );
             ExitCode::from(f.code)
         }
+    }
+}
+
+/// Writes to stdout for [`outln!`] and [`out!`].
+fn write_out(args: std::fmt::Arguments) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("purchases: cannot write the output: {e}");
+        std::process::exit(1);
     }
 }

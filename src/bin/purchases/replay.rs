@@ -2,6 +2,7 @@
 
 use purchase_clients::conform::replay::{self, BuiltinSpecs, Replay, Specs};
 use purchase_clients::Provider;
+use purchase_spec::observe::Observed;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -66,12 +67,29 @@ pub fn print_text(replay: &Replay) {
             .iter()
             .filter(|r| r.new_findings().next().is_some())
             .count();
-        println!(
+        outln!(
             "{provider}: {} replies, {failing} with new findings",
             reports.len()
         );
+        // Properties the schema does not model: one line per object schema.
+        let mut undocumented: Vec<(&str, Vec<&str>, usize, &str)> = Vec::new();
         for (observed, evidence) in observations.found() {
-            println!(
+            if let Observed::Undocumented { object, property } = observed {
+                match undocumented.iter_mut().find(|(o, ..)| o == object) {
+                    Some((_, names, replies, _)) => {
+                        names.push(property);
+                        *replies = (*replies).max(evidence.replies);
+                    }
+                    None => undocumented.push((
+                        object,
+                        vec![property],
+                        evidence.replies,
+                        &evidence.example,
+                    )),
+                }
+                continue;
+            }
+            outln!(
                 "  {:<18} {} — {} of {} replies, e.g. {}",
                 observed.rule(),
                 observed.describe(),
@@ -80,15 +98,31 @@ pub fn print_text(replay: &Replay) {
                 evidence.example
             );
         }
+        for (object, names, replies, example) in undocumented {
+            outln!(
+                "  {:<18} {} properties not in the schema at {object}: {} — {replies} of {} replies, e.g. {example}",
+                "undocumented-field",
+                names.len(),
+                names.join(", "),
+                observations.replies(),
+            );
+        }
+        // What the generated types made of the replies: new findings one by one, the
+        // others (which do not fail) counted by reason.
+        let mut excused: Vec<(&str, usize)> = Vec::new();
         for r in &reports {
             for f in r.findings.iter().filter(|f| is_type_level(f.rule.id())) {
-                let known = f
-                    .known
-                    .as_deref()
-                    .map(|k| format!(" (not failing: {k})"))
-                    .unwrap_or_default();
-                println!("  {:<18} {}: {}{known}", f.rule, r.file, f.detail);
+                match f.known.as_deref() {
+                    None => outln!("  {:<18} {}: {}", f.rule, r.file, f.detail),
+                    Some(why) => match excused.iter_mut().find(|(w, _)| *w == why) {
+                        Some((_, n)) => *n += 1,
+                        None => excused.push((why, 1)),
+                    },
+                }
             }
+        }
+        for (why, n) in excused {
+            outln!("  {n} findings not failing: {why}");
         }
     }
     let unreadable: Vec<_> = replay
@@ -98,11 +132,11 @@ pub fn print_text(replay: &Replay) {
         .collect();
     for r in unreadable {
         for f in &r.findings {
-            println!("{}: {}", r.file, f.detail);
+            outln!("{}: {}", r.file, f.detail);
         }
     }
     let new = failures(replay);
-    println!(
+    outln!(
         "{} replies replayed: {}.",
         replay.reports.len(),
         if new == 0 {

@@ -49,7 +49,7 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
     let server = MockServer::start(args.addr, config)
         .await
         .map_err(|e| Failure::usage(format!("cannot listen on {}: {e}", args.addr)))?;
-    println!(
+    outln!(
         "mock of {} listening on http://{}",
         Provider::ALL
             .iter()
@@ -68,14 +68,14 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
         if let (Some(name), Some(scope)) = (p.scope(), demo_scope(p)) {
             env.push(format!("({name} {scope})"));
         }
-        println!(
+        outln!(
             "  {:<9} {:<36} {}",
             p.name(),
             server.base_url(p),
             env.join(" ")
         );
     }
-    println!("press Ctrl-C to stop");
+    outln!("press Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
     drop(server);
     Ok(())
@@ -110,15 +110,18 @@ pub async fn demo() -> Result<(), Failure> {
             entry.1 += t;
         }
     }
-    println!(
+    outln!(
         "{:<10} {:<10} {:>10} {:>26}",
-        "PROVIDER", "CURRENCY", "PURCHASES", "TOTAL"
+        "PROVIDER",
+        "CURRENCY",
+        "PURCHASES",
+        "TOTAL"
     );
     for ((provider, currency), (n, total)) in &sums {
-        println!("{provider:<10} {currency:<10} {n:>10} {total:>26}");
+        outln!("{provider:<10} {currency:<10} {n:>10} {total:>26}");
     }
     let providers: std::collections::BTreeSet<_> = all.iter().map(|p| p.provider).collect();
-    println!(
+    outln!(
         "{} purchases from {} providers, listed through the generated clients from a local mock",
         all.len(),
         providers.len()
@@ -129,7 +132,7 @@ pub async fn demo() -> Result<(), Failure> {
 /// Prints the JSON Schema of the normalized purchase record.
 pub fn schema() -> Result<(), Failure> {
     let schema = schemars::schema_for!(Purchase);
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&schema).map_err(|e| Failure::usage(e.to_string()))?
     );

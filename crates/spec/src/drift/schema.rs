@@ -223,6 +223,25 @@ impl SchemaDiff {
                 }
             };
             let (o, n) = (show_types(old), show_types(new));
+            // number and a decimal string are one Rust type, Decimal, read from either form.
+            let amount = |s: &Schema, t: &str| {
+                s.types.len() == 1
+                    && s.types.contains(t)
+                    && (t == "number" || s.format.as_deref() == Some("decimal"))
+            };
+            let in_body = matches!(scope, Scope::RequestBody | Scope::ResponseBody);
+            if in_body
+                && ((amount(old, "number") && amount(new, "string"))
+                    || (amount(old, "string") && amount(new, "number")))
+            {
+                out.push(
+                    format!("{prefix}amount-form-changed"),
+                    at,
+                    false,
+                    format!("{what}: the amount is now written as {n}, was {o}"),
+                );
+                return true;
+            }
             let widened = (!old.types.is_empty() && new.types.is_empty())
                 || (o == "integer" && n == "number");
             let narrowed = (old.types.is_empty() && !new.types.is_empty())

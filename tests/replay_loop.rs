@@ -280,3 +280,33 @@ async fn no_credential_reaches_a_recorded_reply_even_when_the_server_echoes_it()
     }
     assert!(redacted > 0, "the echoes were there, and were replaced");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_check_proposes_from_what_the_api_sent() {
+    let drifting = mock(true, vec![]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let proposal = dir.path().join("kit.yaml");
+    let mut cmd = purchases();
+    cmd.args(["conform", "--live", "--provider", "kit", "--base-url"])
+        .arg(drifting.base_url(Provider::Kit))
+        .args(["--propose-overlay", proposal.to_str().unwrap()]);
+    let o = run(cmd).await;
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("kit: proposed"),
+        "{}",
+        text(&o.stderr)
+    );
+    let proposed = std::fs::read_to_string(&proposal).unwrap();
+    let overlay = purchase_spec::overlay::parse_overlay(&proposed).unwrap();
+    assert!(
+        overlay.actions.iter().any(|a| a
+            .description
+            .as_deref()
+            .unwrap_or("")
+            .contains("\"drift_note\"")),
+        "{proposed}"
+    );
+    // The replies were recorded only for the proposal: nothing is left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}

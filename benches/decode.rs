@@ -191,7 +191,7 @@ fn group<B: DeserializeOwned, G: DeserializeOwned>(name: &str, bytes: &[u8], rou
     compare(
         &group,
         &[
-            ("generated types, exact Decimal", "≤ 1.10×"),
+            ("generated types, exact Decimal", "≤ 1.00×"),
             ("serde_json::Value", "> generated"),
         ],
         vec![

@@ -3,6 +3,11 @@
 //! ahead against fetching strictly in turn, when the server and the consumer each take the
 //! same time per page.
 //!
+//! The `cpu` group compares whole processes: `purchases list kit --format jsonl` against a
+//! minimal hand-written lister (this binary run with `--hand-lister BASE_URL`), each timed by
+//! `/usr/bin/time` (user + system CPU), interleaved, against one mock. It needs the
+//! `purchases` binary, so it runs when the bench is built with the `cli` feature.
+//!
 //! `cargo bench --bench listing --features mock` (or `scripts/bench.sh`).
 
 mod support;
@@ -87,7 +92,207 @@ fn timed(
     elapsed
 }
 
+/// The lister a careful user would write by hand for `purchases list kit --format jsonl`:
+/// `reqwest`, `serde_json` and `rust_decimal`, decoding only the fields it prints, the same
+/// page size, a current-thread runtime, one JSON line per purchase on stdout.
+mod hand_lister {
+    use chrono::{DateTime, Utc};
+    use purchase_clients::kit::types::ListPurchasesResponse;
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Serialize};
+    use std::io::Write;
+
+    #[derive(Deserialize)]
+    struct Page {
+        pagination: Pagination,
+        purchases: Vec<Purchase>,
+    }
+    #[derive(Deserialize)]
+    struct Pagination {
+        has_next_page: bool,
+        end_cursor: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct Purchase {
+        id: i64,
+        transaction_time: DateTime<Utc>,
+        total: Decimal,
+        currency: String,
+        status: String,
+        email_address: String,
+    }
+    #[derive(Serialize)]
+    struct Line<'a> {
+        provider: &'static str,
+        id: String,
+        time: DateTime<Utc>,
+        total: Decimal,
+        currency: &'a str,
+        status: &'a str,
+        customer: &'a str,
+    }
+
+    /// Lists; `whole` decodes every field of the generated types instead of the six printed.
+    pub fn run(base: &str, token: &str, whole: bool) {
+        purchase_clients::tls::install_crypto_provider();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let http = reqwest::Client::new();
+            let url = format!("{base}/v4/purchases");
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let mut after = None::<String>;
+            loop {
+                let mut request = http
+                    .get(&url)
+                    .bearer_auth(token)
+                    .query(&[("per_page", "1000")]);
+                if let Some(after) = &after {
+                    request = request.query(&[("after", after.as_str())]);
+                }
+                let response = request.send().await.unwrap().error_for_status().unwrap();
+                let bytes = response.bytes().await.unwrap();
+                if whole {
+                    // The same lines from the generated types: every field decoded.
+                    let page: ListPurchasesResponse = serde_json::from_slice(&bytes).unwrap();
+                    for p in &page.purchases {
+                        let line = Line {
+                            provider: "kit",
+                            id: p.id.to_string(),
+                            time: p.transaction_time.parse().unwrap(),
+                            total: p.total,
+                            currency: &p.currency,
+                            status: &p.status,
+                            customer: &p.email_address,
+                        };
+                        serde_json::to_writer(&mut out, &line).unwrap();
+                        out.write_all(b"\n").unwrap();
+                    }
+                    if !page.pagination.has_next_page {
+                        break;
+                    }
+                    after = page.pagination.end_cursor;
+                    continue;
+                }
+                let page: Page = serde_json::from_slice(&bytes).unwrap();
+                for p in &page.purchases {
+                    let line = Line {
+                        provider: "kit",
+                        id: p.id.to_string(),
+                        time: p.transaction_time,
+                        total: p.total,
+                        currency: &p.currency,
+                        status: &p.status,
+                        customer: &p.email_address,
+                    };
+                    serde_json::to_writer(&mut out, &line).unwrap();
+                    out.write_all(b"\n").unwrap();
+                }
+                if !page.pagination.has_next_page {
+                    break;
+                }
+                after = page.pagination.end_cursor;
+            }
+            out.flush().unwrap();
+        });
+    }
+}
+
+/// User + system CPU time of running `command` to completion, output discarded, as
+/// `/usr/bin/time` reports it.
+fn process_cpu(command: &[&str], env: (&str, &str)) -> Duration {
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%U %S"])
+        .args(command)
+        .env(env.0, env.1)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .expect("/usr/bin/time runs");
+    assert!(
+        out.status.success(),
+        "{command:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stderr);
+    let last = text.lines().last().unwrap_or_default();
+    let secs: f64 = last
+        .split_whitespace()
+        .filter_map(|s| s.parse::<f64>().ok())
+        .sum();
+    Duration::from_secs_f64(secs)
+}
+
+/// Whole-process CPU of the `purchases` binary against the hand-written lister.
+fn cpu(server_rt: &tokio::runtime::Runtime) {
+    let Some(purchases) = option_env!("CARGO_BIN_EXE_purchases") else {
+        println!("| listing CPU | (needs the cli feature: scripts/bench.sh builds it) | | | |");
+        return;
+    };
+    let config = MockConfig {
+        count: 100_000,
+        ..MockConfig::default()
+    };
+    let server = server_rt
+        .block_on(MockServer::start("127.0.0.1:0".parse().unwrap(), config))
+        .unwrap();
+    let base = server.base_url(Provider::Kit);
+    let me = std::env::current_exe().unwrap();
+    let me = me.to_str().unwrap();
+    let token = ("KIT_ACCESS_TOKEN", demo_credentials(Provider::Kit)[0]);
+    let cli = |prefetch: &'static str| {
+        let base = base.clone();
+        move || {
+            process_cpu(
+                &[
+                    purchases,
+                    "list",
+                    "kit",
+                    "--base-url",
+                    &base,
+                    "--format",
+                    "jsonl",
+                    "--page-size",
+                    "1000",
+                    "--prefetch",
+                    prefetch,
+                ],
+                token,
+            )
+        }
+    };
+    compare(
+        "listing CPU (user + sys): 100,003 kit purchases as JSON lines, 1000 a page",
+        &[
+            ("purchases list, prefetch 1 (default)", "≤ 1.20×"),
+            ("purchases list, prefetch 0", "≤ 1.20×"),
+        ],
+        vec![
+            Variant::timed(
+                "hand-written lister (current-thread reqwest + serde)",
+                || process_cpu(&[me, "--hand-lister", &base], token),
+            ),
+            Variant::timed(
+                "hand-written lister decoding the whole generated record",
+                || process_cpu(&[me, "--hand-lister", &base, "--whole-record"], token),
+            ),
+            Variant::timed("purchases list, prefetch 1 (default)", cli("1")),
+            Variant::timed("purchases list, prefetch 0", cli("0")),
+        ],
+        1,
+        support::rounds(10),
+    );
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--hand-lister") {
+        let token = std::env::var("KIT_ACCESS_TOKEN").unwrap_or_default();
+        let whole = args.iter().any(|a| a == "--whole-record");
+        hand_lister::run(&args[i + 1], &token, whole);
+        return;
+    }
     purchase_clients::tls::install_crypto_provider();
     // The mock on its own runtime, like a server in another process.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -135,6 +340,10 @@ fn main() {
             2,
             support::rounds(12),
         );
+    }
+
+    if support::selected("listing CPU") {
+        cpu(&server_rt);
     }
 
     if support::selected("overlap") {

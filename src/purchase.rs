@@ -7,7 +7,8 @@ use serde::Serialize;
 
 /// A purchase, normalized across providers. The provider's own record is kept in
 /// [`Purchase::record`].
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Purchase {
     /// Where it comes from.
     pub provider: Provider,
@@ -19,7 +20,7 @@ pub struct Purchase {
     pub time: Option<DateTime<Utc>>,
     /// What it cost, exactly (`null` where the provider has no amount yet, e.g. a metered
     /// purchase still running).
-    #[schemars(with = "Option<String>")]
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub total: Option<Decimal>,
     /// The ISO currency code, where the provider gives one.
     pub currency: Option<String>,
@@ -29,7 +30,7 @@ pub struct Purchase {
     pub customer: Option<String>,
     /// The provider's own record, as decoded.
     #[serde(skip)]
-    #[schemars(skip)]
+    #[cfg_attr(feature = "schemars", schemars(skip))]
     pub record: Record,
 }
 

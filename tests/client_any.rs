@@ -96,6 +96,7 @@ async fn any_client_for_togai_needs_an_account_and_the_others_take_none() {
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }
 
+#[cfg(feature = "schemars")]
 #[test]
 fn the_normalized_record_has_a_json_schema() {
     let schema = serde_json::to_value(schemars::schema_for!(Purchase)).unwrap();

@@ -341,7 +341,8 @@ fn provider_enum_code(registry: &Registry, dir: &str) -> String {
     format!(
         r#"
 /// The APIs this crate speaks (those compiled in), from `specs/providers.toml`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[non_exhaustive]
 pub enum Provider {{
 {variants}

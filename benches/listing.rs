@@ -132,6 +132,28 @@ mod hand_lister {
         customer: &'a str,
     }
 
+    /// One JSON line: currency, status and customer in `texts`.
+    fn write_line(
+        out: &mut impl Write,
+        id: i64,
+        time: DateTime<Utc>,
+        total: Decimal,
+        texts: [&String; 3],
+    ) {
+        let [currency, status, customer] = texts;
+        let line = Line {
+            provider: "kit",
+            id: id.to_string(),
+            time,
+            total,
+            currency,
+            status,
+            customer,
+        };
+        serde_json::to_writer(&mut *out, &line).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+
     /// Lists; `whole` decodes every field of the generated types instead of the six printed.
     pub fn run(base: &str, token: &str, whole: bool) {
         purchase_clients::tls::install_crypto_provider();
@@ -154,46 +176,36 @@ mod hand_lister {
                 }
                 let response = request.send().await.unwrap().error_for_status().unwrap();
                 let bytes = response.bytes().await.unwrap();
-                if whole {
+                let more = if whole {
                     // The same lines from the generated types: every field decoded.
                     let page: ListPurchasesResponse = serde_json::from_slice(&bytes).unwrap();
                     for p in &page.purchases {
-                        let line = Line {
-                            provider: "kit",
-                            id: p.id.to_string(),
-                            time: p.transaction_time.parse().unwrap(),
-                            total: p.total,
-                            currency: &p.currency,
-                            status: &p.status,
-                            customer: &p.email_address,
-                        };
-                        serde_json::to_writer(&mut out, &line).unwrap();
-                        out.write_all(b"\n").unwrap();
+                        let time = p.transaction_time.parse().unwrap();
+                        write_line(
+                            &mut out,
+                            p.id,
+                            time,
+                            p.total,
+                            [&p.currency, &p.status, &p.email_address],
+                        );
                     }
-                    if !page.pagination.has_next_page {
-                        break;
+                    page.pagination
+                        .has_next_page
+                        .then_some(page.pagination.end_cursor)
+                } else {
+                    let page: Page = serde_json::from_slice(&bytes).unwrap();
+                    for p in &page.purchases {
+                        let texts = [&p.currency, &p.status, &p.email_address];
+                        write_line(&mut out, p.id, p.transaction_time, p.total, texts);
                     }
-                    after = page.pagination.end_cursor;
-                    continue;
+                    page.pagination
+                        .has_next_page
+                        .then_some(page.pagination.end_cursor)
+                };
+                match more {
+                    Some(cursor) => after = cursor,
+                    None => break,
                 }
-                let page: Page = serde_json::from_slice(&bytes).unwrap();
-                for p in &page.purchases {
-                    let line = Line {
-                        provider: "kit",
-                        id: p.id.to_string(),
-                        time: p.transaction_time,
-                        total: p.total,
-                        currency: &p.currency,
-                        status: &p.status,
-                        customer: &p.email_address,
-                    };
-                    serde_json::to_writer(&mut out, &line).unwrap();
-                    out.write_all(b"\n").unwrap();
-                }
-                if !page.pagination.has_next_page {
-                    break;
-                }
-                after = page.pagination.end_cursor;
             }
             out.flush().unwrap();
         });

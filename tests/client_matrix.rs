@@ -310,22 +310,29 @@ async fn every_provider_recovers_from_429_with_and_without_retry_after_and_from_
     }
 }
 
+/// Lists from a server that always answers `status`, with three attempts: the error and the
+/// number of requests made.
+async fn persistent_failure(api: &Api, status: u16) -> (Error, usize) {
+    let server = serve(*api, ResponseTemplate::new(status)).await;
+    let options = fast_retries(&server).retry(
+        RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(Duration::from_millis(5)),
+    );
+    let err = (api.list)(options, 10).next().await.unwrap().unwrap_err();
+    (err, common::requests(&server).await.len())
+}
+
 #[tokio::test]
 async fn every_provider_gives_up_on_a_persistent_503_within_its_budget() {
     for api in APIS {
-        let server = serve(*api, ResponseTemplate::new(503)).await;
-        let options = fast_retries(&server).retry(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(5)),
-        );
-        let err = (api.list)(options, 10).next().await.unwrap().unwrap_err();
+        let (err, requests) = persistent_failure(api, 503).await;
         assert!(
             matches!(err, Error::Api { status: 503, .. }),
             "{}: {err}",
             api.name
         );
-        assert_eq!(common::requests(&server).await.len(), 3, "{}", api.name);
+        assert_eq!(requests, 3, "{}", api.name);
         common::assert_no_secret(&err, api.secrets);
     }
 }
@@ -448,19 +455,13 @@ async fn every_provider_retries_a_single_500_like_a_503() {
 #[tokio::test]
 async fn every_provider_gives_up_on_a_persistent_500_within_the_same_budget() {
     for api in APIS {
-        let server = serve(*api, ResponseTemplate::new(500)).await;
-        let options = fast_retries(&server).retry(
-            RetryConfig::standard()
-                .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(5)),
-        );
-        let err = (api.list)(options, 10).next().await.unwrap().unwrap_err();
+        let (err, requests) = persistent_failure(api, 500).await;
         assert!(
             matches!(err, Error::Api { status: 500, .. }),
             "{}: {err}",
             api.name
         );
         assert!(err.is_transient(), "{}", api.name);
-        assert_eq!(common::requests(&server).await.len(), 3, "{}", api.name);
+        assert_eq!(requests, 3, "{}", api.name);
     }
 }

@@ -66,6 +66,18 @@ pub(crate) fn sample(provider: Provider, pointer: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The documented sample records at `pointer` (an array) in `provider`'s normalized spec,
+/// each decoded into the generated type; none if the spec has no sample there.
+pub(crate) fn sample_rows<T: DeserializeOwned>(provider: Provider, pointer: &str) -> Vec<T> {
+    match sample(provider, pointer) {
+        Value::Array(rows) => rows
+            .into_iter()
+            .map(|r| typed(provider.name(), r))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// An amount for record `i`: cents most of the time, and every 37th one with 19
 /// significant digits, to show that no digit is lost on the way.
 pub(crate) fn amount(i: usize) -> String {

@@ -428,7 +428,7 @@ impl ProviderApi for Api {
 #[cfg(feature = "mock")]
 mod mock {
     use super::{types, Api, ProviderApi};
-    use crate::mock::data::{amount, sample, time, typed};
+    use crate::mock::data::{amount, sample_rows, time, typed};
     use crate::mock::server::{header, Reply, Shared};
     use crate::mock::Fault;
     use axum::extract::State;
@@ -438,10 +438,7 @@ mod mock {
     use std::sync::Arc;
 
     pub(super) fn data(count: usize) -> Vec<types::Purchase> {
-        let mut cocalc = Vec::new();
-        if let Some(rows) = sample(Api::PROVIDER, "/paths/~1api~1v2~1purchases~1get-purchases/post/responses/200/content/application~1json/example").as_array() {
-            cocalc.extend(rows.iter().map(|r| typed("CoCalc", r.clone())));
-        }
+        let mut cocalc: Vec<types::Purchase> = sample_rows(Api::PROVIDER, "/paths/~1api~1v2~1purchases~1get-purchases/post/responses/200/content/application~1json/example");
         const SERVICES: [&str; 4] = ["project-upgrade", "license", "compute-server", "credit"];
         cocalc.extend((0..count).map(|i| {
             let running = i % 11 == 5;

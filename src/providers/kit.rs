@@ -232,7 +232,7 @@ impl ProviderApi for Api {
 #[cfg(feature = "mock")]
 mod mock {
     use super::{types, Api, ProviderApi};
-    use crate::mock::data::{amount, sample, time, typed, CURRENCIES};
+    use crate::mock::data::{amount, sample_rows, time, typed, CURRENCIES};
     use crate::mock::server::{bearer_is, page_size, Reply, Shared};
     use crate::mock::Fault;
     use axum::extract::{Query, State};
@@ -243,15 +243,10 @@ mod mock {
     use std::sync::Arc;
 
     pub(super) fn data(count: usize) -> Vec<types::Purchase> {
-        let mut kit = Vec::new();
-        if let Some(rows) = sample(
+        let mut kit: Vec<types::Purchase> = sample_rows(
             Api::PROVIDER,
             "/paths/~1v4~1purchases/get/responses/200/content/application~1json/example/purchases",
-        )
-        .as_array()
-        {
-            kit.extend(rows.iter().map(|r| typed("Kit", r.clone())));
-        }
+        );
         kit.extend((0..count).map(|i| {
             let total = amount(i);
             typed::<types::Purchase>("Kit", json!({

@@ -240,7 +240,7 @@ impl ProviderApi for Api {
 #[cfg(feature = "mock")]
 mod mock {
     use super::{types, Api, ProviderApi};
-    use crate::mock::data::{amount, sample, time, typed};
+    use crate::mock::data::{amount, sample_rows, time, typed};
     use crate::mock::server::{header, bearer_is, page_size, Reply, Shared};
     use crate::mock::Fault;
     use axum::extract::{Query, State};
@@ -251,15 +251,10 @@ mod mock {
     use std::sync::Arc;
 
     pub(super) fn data(count: usize) -> Vec<types::PurchaseSummary> {
-        let mut subtotal = Vec::new();
-        if let Some(rows) = sample(
+        let mut subtotal: Vec<types::PurchaseSummary> = sample_rows(
             Api::PROVIDER,
             "/components/schemas/GetPurchasesResponse/properties/purchases/example",
-        )
-        .as_array()
-        {
-            subtotal.extend(rows.iter().map(|r| typed("Subtotal", r.clone())));
-        }
+        );
         subtotal.extend((0..count).map(|i| {
             typed::<types::PurchaseSummary>(
                 "Subtotal",

@@ -345,7 +345,7 @@ pub struct MockData {
 #[cfg(feature = "mock")]
 mod mock {
     use super::{types, Api, MockData, ProviderApi};
-    use crate::mock::data::{amount, sample, time, typed, CURRENCIES};
+    use crate::mock::data::{amount, sample, sample_rows, time, typed, CURRENCIES};
     use crate::mock::server::{bearer_is, page_size, Reply, Shared};
     use crate::mock::Fault;
     use axum::extract::{Path, Query, State};
@@ -356,10 +356,7 @@ mod mock {
     use std::sync::Arc;
 
     pub(super) fn data(count: usize) -> MockData {
-        let mut listed: Vec<types::PurchaseListItem> = Vec::new();
-        if let Some(rows) = sample(Api::PROVIDER, "/paths/~1accounts~1{account_id}~1purchases/get/responses/200/content/application~1json/example/data").as_array() {
-            listed.extend(rows.iter().map(|r| typed("Togai", r.clone())));
-        }
+        let mut listed: Vec<types::PurchaseListItem> = sample_rows(Api::PROVIDER, "/paths/~1accounts~1{account_id}~1purchases/get/responses/200/content/application~1json/example/data");
         let statuses = ["SUCCESS", "SUCCESS", "PENDING", "FAILURE", "IN_PROGRESS"];
         listed.extend((0..count).map(|i| {
             typed::<types::PurchaseListItem>(

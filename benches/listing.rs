@@ -44,7 +44,7 @@ async fn hand_written(http: &reqwest::Client, base: &str, per_page: u32) -> usiz
         if !page.pagination.has_next_page {
             return count;
         }
-        after = page.pagination.end_cursor;
+        after = page.pagination.end_cursor.map(String::from);
     }
 }
 
@@ -138,7 +138,7 @@ mod hand_lister {
         id: i64,
         time: DateTime<Utc>,
         total: Decimal,
-        texts: [&String; 3],
+        texts: [&str; 3],
     ) {
         let [currency, status, customer] = texts;
         let line = Line {
@@ -186,16 +186,16 @@ mod hand_lister {
                             p.id,
                             time,
                             p.total,
-                            [&p.currency, &p.status, &p.email_address],
+                            [p.currency.as_str(), &p.status, &p.email_address],
                         );
                     }
                     page.pagination
                         .has_next_page
-                        .then_some(page.pagination.end_cursor)
+                        .then_some(page.pagination.end_cursor.map(String::from))
                 } else {
                     let page: Page = serde_json::from_slice(&bytes).unwrap();
                     for p in &page.purchases {
-                        let texts = [&p.currency, &p.status, &p.email_address];
+                        let texts = [p.currency.as_str(), &p.status, &p.email_address];
                         write_line(&mut out, p.id, p.transaction_time, p.total, texts);
                     }
                     page.pagination

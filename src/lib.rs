@@ -45,6 +45,10 @@ pub use purchase::Purchase;
 pub use secret::Secret;
 pub use transport::RetryConfig;
 
+/// The type of the text fields of [`Purchase`] and of the generated types: a string that
+/// keeps up to 24 bytes inline (most ids, codes, statuses and times), so decoding them
+/// allocates nothing. It dereferences to `str` and converts to and from `String`.
+pub use compact_str::CompactString;
 /// The HTTP client the generated clients use; [`ClientOptions::http_client`] takes one
 /// built with your own settings (proxies, extra root certificates).
 pub use reqwest;

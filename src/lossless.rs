@@ -103,6 +103,7 @@ impl Json {
 
     /// The value as a `serde_json::Value` (numbers as close as `f64` gets): for schema
     /// validation, where a digit does not matter.
+    #[cfg(feature = "conform")]
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(&self.to_text()).unwrap_or(serde_json::Value::Null)
     }

@@ -2,6 +2,7 @@
 
 use crate::{Provider, Record};
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ pub struct Purchase {
     /// Where it comes from.
     pub provider: Provider,
     /// The provider's id for it.
-    pub id: String,
+    pub id: CompactString,
     /// When it was made. Every provider sends a time; one that does not parse as RFC 3339
     /// (or falls outside the years 0000–9999 in UTC) fails the record with
     /// [`crate::Error::InvalidRecord`] rather than leaving this empty.
@@ -23,11 +24,11 @@ pub struct Purchase {
     #[cfg_attr(feature = "schemars", schemars(with = "Option<String>"))]
     pub total: Option<Decimal>,
     /// The ISO currency code, where the provider gives one.
-    pub currency: Option<String>,
+    pub currency: Option<CompactString>,
     /// The provider's status for it.
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// Who bought it, as the provider names the buyer (a project, an account, an e-mail).
-    pub customer: Option<String>,
+    pub customer: Option<CompactString>,
     /// The provider's own record, as decoded.
     #[serde(skip)]
     #[cfg_attr(feature = "schemars", schemars(skip))]

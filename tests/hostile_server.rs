@@ -454,7 +454,7 @@ async fn a_cocalc_page_longer_than_asked_is_taken_whole_and_the_listing_goes_on(
         .await;
     let cocalc = CoCalcClient::with_options("cocalc-key-1", common::options(&server, "")).unwrap();
     let all: Vec<Purchase> = cocalc.purchases(5).try_collect().await.unwrap();
-    let ids: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
+    let ids: Vec<String> = all.iter().map(|p| p.id.to_string()).collect();
     assert_eq!(ids, (1..=11).map(|i| i.to_string()).collect::<Vec<_>>());
 }
 

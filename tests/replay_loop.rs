@@ -180,7 +180,7 @@ async fn a_drifted_api_is_recorded_replayed_proposed_adopted_and_decoded_exactly
         assert!(out.status.success(), "{said}{}", text(&out.stderr));
         assert!(said.contains("adopted "), "{said}");
         assert!(
-            said.contains("drift_note: Option<String>"),
+            said.contains("drift_note: Option<CompactString>"),
             "surface diff: {said}"
         );
         let (code, report) = replay(dir.path(), &["--specs", specs.path().to_str().unwrap()]);

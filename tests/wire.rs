@@ -42,7 +42,7 @@ async fn cocalc_get_purchases_posts_json_with_basic_auth() {
         purchase_clients::cocalc::types::GetPurchasesRequest::builder()
             .limit(std::num::NonZeroU64::new(7).unwrap())
             .offset(Some(14u64))
-            .service(Some("project-upgrade".to_string()))
+            .service(Some("project-upgrade".into()))
             .project_id(Some(
                 "d0381938-38be-11ee-9202-2ae9a0a47fef"
                     .parse::<uuid::Uuid>()

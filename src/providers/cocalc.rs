@@ -223,7 +223,7 @@ mod reply {
                     },
                 )),
                 (None, Some(error)) => Ok(types::GetPurchasesResponse::ErrorResponse(
-                    types::ErrorResponse { error },
+                    types::ErrorResponse { error: error.into() },
                 )),
                 (None, None) => Err(de::Error::missing_field("purchases")),
             }
@@ -252,7 +252,7 @@ fn reply_error(inner: &Inner, e: types::ErrorResponse) -> crate::Error {
             provider: Provider::CoCalc,
             operation: "get_purchases",
             status: 200,
-            body: ApiErrorBody::CoCalc(types::ErrorResponse { error: message }),
+            body: ApiErrorBody::CoCalc(types::ErrorResponse { error: message.into() }),
         }
     }
 }
@@ -292,7 +292,7 @@ impl TryFrom<types::Purchase> for Purchase {
     type Error = crate::Error;
 
     fn try_from(p: types::Purchase) -> Result<Self, crate::Error> {
-        let id = p.id.to_string();
+        let id = compact_str::ToCompactString::to_compact_string(&p.id);
         Ok(Purchase {
             provider: Provider::CoCalc,
             time: Some(crate::purchase::checked_time(Provider::CoCalc, &id, "time", p.time)?),
@@ -301,8 +301,8 @@ impl TryFrom<types::Purchase> for Purchase {
             currency: Some("USD".into()),
             status: p
                 .pending
-                .map(|pending| if pending { "pending" } else { "done" }.to_string()),
-            customer: p.project_id.map(|id| id.to_string()),
+                .map(|pending| if pending { "pending" } else { "done" }.into()),
+            customer: p.project_id.map(|id| compact_str::ToCompactString::to_compact_string(&id)),
             record: Record::CoCalc(Box::new(p)),
         })
     }

@@ -74,7 +74,7 @@ impl KitClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<String>, move |after| {
+        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |after| {
             let this = this.clone();
             async move {
                 let page = this.list_page(per_page, after.as_deref()).await?;
@@ -121,7 +121,7 @@ impl TryFrom<types::Purchase> for Purchase {
     type Error = crate::Error;
 
     fn try_from(p: types::Purchase) -> Result<Self, crate::Error> {
-        let id = p.id.to_string();
+        let id = compact_str::ToCompactString::to_compact_string(&p.id);
         Ok(Purchase {
             provider: Provider::Kit,
             time: Some(crate::purchase::record_time(

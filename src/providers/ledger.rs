@@ -57,7 +57,7 @@ impl LedgerClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<String>, move |cursor| {
+        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |cursor| {
             let this = this.clone();
             async move {
                 let page = this.list_page(limit, cursor.as_deref()).await?;

@@ -79,7 +79,7 @@ impl SubtotalClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<String>, move |after| {
+        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |after| {
             let this = this.clone();
             async move {
                 let page = this.list_page(limit, after.as_deref()).await?;
@@ -335,7 +335,7 @@ mod mock {
             let page = (start..start + limit)
                 .map(|i| {
                     let mut row = rows[i % rows.len()].clone();
-                    row.purchase_id = format!("{}~{i}", row.purchase_id);
+                    row.purchase_id = compact_str::format_compact!("{}~{i}", row.purchase_id);
                     row
                 })
                 .collect();

@@ -98,7 +98,7 @@ impl TogaiClient {
         }
         let this = self.clone();
         let account = account_id.to_string();
-        paginate::pages(&self.client.inner, None::<String>, move |token| {
+        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |token| {
             let this = this.clone();
             let account = account.clone();
             async move {
@@ -157,8 +157,8 @@ impl Purchase {
             time: Some(crate::purchase::checked_time(Provider::Togai, &p.id, "createdAt", p.created_at)?),
             total: p.price,
             currency: p.invoice_currency.clone(),
-            status: Some(p.status.to_string()),
-            customer: Some(account_id.to_string()),
+            status: Some(compact_str::ToCompactString::to_compact_string(&p.status)),
+            customer: Some(account_id.into()),
             record: Record::Togai(Box::new(PurchaseRecord::Listed(p))),
         })
     }
@@ -175,8 +175,8 @@ impl TryFrom<types::Purchase> for Purchase {
             time: Some(crate::purchase::checked_time(Provider::Togai, &p.id, "createdAt", p.created_at)?),
             total: p.price,
             currency: p.invoice_currency.clone(),
-            status: p.status.as_ref().map(|s| s.to_string()),
-            customer: Some(p.account_id.to_string()),
+            status: p.status.as_ref().map(compact_str::ToCompactString::to_compact_string),
+            customer: Some(p.account_id.as_str().into()),
             record: Record::Togai(Box::new(PurchaseRecord::Fetched(p))),
         })
     }

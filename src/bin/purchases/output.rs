@@ -1,7 +1,7 @@
 //! Writing purchases as a table, JSON lines, a JSON array or CSV, as they stream in.
 
 use purchase_clients::redact::{escape_controls, Redactor};
-use purchase_clients::Purchase;
+use purchase_clients::{CompactString, Purchase};
 use std::io::{self, IsTerminal, Write};
 
 /// An output format.
@@ -34,7 +34,7 @@ const COLUMNS: [&str; 7] = [
 
 /// The columns of a purchase, each safe for a terminal (control characters escaped).
 fn cells(p: &Purchase) -> [String; 7] {
-    let opt = |s: &Option<String>| escape_controls(s.as_deref().unwrap_or_default());
+    let opt = |s: &Option<CompactString>| escape_controls(s.as_deref().unwrap_or_default());
     [
         p.provider.name().to_string(),
         escape_controls(&p.id),
@@ -58,12 +58,12 @@ fn redacted(p: &Purchase, redactor: &Redactor) -> Option<Purchase> {
             .any(|t| t.as_deref().is_some_and(|t| redactor.contains_secret(t)));
     found.then(|| {
         let mut clean = p.clone();
-        clean.id = redactor.redact(&p.id);
+        clean.id = redactor.redact(&p.id).into();
         for text in [&mut clean.currency, &mut clean.status, &mut clean.customer]
             .into_iter()
             .flatten()
         {
-            *text = redactor.redact(text);
+            *text = redactor.redact(text).into();
         }
         clean
     })

@@ -102,7 +102,7 @@ pub async fn demo() -> Result<(), Failure> {
     for p in &all {
         let key = (
             p.provider.name().to_string(),
-            p.currency.clone().unwrap_or_else(|| "-".into()),
+            p.currency.as_deref().unwrap_or("-").to_string(),
         );
         let entry = sums.entry(key).or_insert((0, Decimal::ZERO));
         entry.0 += 1;

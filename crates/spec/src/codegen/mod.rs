@@ -116,6 +116,17 @@ pub fn generate_from_value(
             decimal_schema(),
             "::rust_decimal::Decimal",
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        )
+        .with_conversion(
+            string_schema(),
+            "::compact_str::CompactString",
+            [
+                TypeImpl::Display,
+                TypeImpl::FromStr,
+                TypeImpl::FromStringIrrefutable,
+                TypeImpl::Default,
+            ]
+            .into_iter(),
         );
     if let Some(inner) = &options.inner_type {
         let inner: proc_macro2::TokenStream = inner
@@ -179,6 +190,17 @@ pub fn operations_table(spec: &openapiv3::OpenAPI) -> syn::Item {
     syn::parse_quote! {
         /// Every operation's id, HTTP method and path template, as the spec gives them.
         pub const OPERATIONS: &[(&str, &str, &str)] = &[#(#rows),*];
+    }
+}
+
+/// The schema converted to `compact_str::CompactString`: a string with no format, no
+/// constraint and no enum (those keep typify's own types). Most strings a server sends
+/// (ids, codes, names, statuses) fit its 24 inline bytes, so decoding them allocates
+/// nothing.
+pub fn string_schema() -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(SingleOrVec::Single(Box::new(InstanceType::String))),
+        ..Default::default()
     }
 }
 
@@ -717,6 +739,49 @@ paths:
             ),
             "{code}"
         );
+    }
+
+    const STRINGS: &str = r#"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /p:
+    get:
+      operationId: list_p
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id, tags]
+                properties:
+                  id: {type: string, description: an id}
+                  note: {type: string, nullable: true}
+                  tags: {type: array, items: {type: string}}
+                  code: {type: string, maxLength: 3}
+                  at: {type: string, format: date-time}
+                  state: {type: string, enum: [open, shut]}
+"#;
+
+    #[test]
+    fn plain_strings_are_compact_and_others_keep_their_types() {
+        let code = generate_client("t", STRINGS, None, &GenerateOptions::default()).unwrap();
+        for field in [
+            "pub id: ::compact_str::CompactString",
+            "pub note: ::std::option::Option<::compact_str::CompactString>",
+            "pub tags: ::std::vec::Vec<::compact_str::CompactString>",
+            "pub at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>",
+        ] {
+            assert!(code.contains(field), "{field} not in {code}");
+        }
+        // A constrained string keeps typify's checked newtype, an enum its enum.
+        assert!(
+            code.contains("pub struct ListPResponseCode(::std::string::String)"),
+            "{code}"
+        );
+        assert!(code.contains("pub enum ListPResponseState"), "{code}");
     }
 
     #[test]

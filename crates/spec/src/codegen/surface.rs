@@ -44,6 +44,7 @@ fn ty(t: &syn::Type) -> String {
         "::std::num::",
         "::std::result::",
         "::rust_decimal::",
+        "::compact_str::",
         "::chrono::offset::",
         "::chrono::",
         "::uuid::",

@@ -6,9 +6,9 @@
 //! common shape `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` is read directly; anything else
 //! goes to chrono's parser, so exactly the same texts are accepted, with the same result.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike, Utc};
 use serde::de::{self, Deserializer, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// Deserializes a `DateTime<Utc>` from an RFC 3339 string.
@@ -21,6 +21,71 @@ pub fn rfc3339_option<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
     Ok(Option::<Timestamp>::deserialize(deserializer)?.map(|t| t.0))
+}
+
+/// Serializes a `DateTime<Utc>` exactly as chrono's `Serialize` does (RFC 3339 with `Z`, and
+/// a fraction of 3, 6 or 9 digits when there is one), written into a buffer at once rather
+/// than through `Display` a character at a time. Years outside 0000–9999 go to chrono.
+pub fn serialize<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut buf = [0u8; 30];
+    match rfc3339_text(time, &mut buf) {
+        Some(text) => serializer.serialize_str(text),
+        None => time.serialize(serializer),
+    }
+}
+
+/// [`serialize`] for an optional time: `None` is `null`.
+pub fn serialize_option<S: Serializer>(
+    time: &Option<DateTime<Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => serialize(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// The text chrono's `Serialize` writes for `time`, in `buf`; `None` for a year outside
+/// 0000–9999 (chrono writes those with a sign).
+fn rfc3339_text<'b>(time: &DateTime<Utc>, buf: &'b mut [u8; 30]) -> Option<&'b str> {
+    let year = u32::try_from(time.year()).ok().filter(|y| *y <= 9999)?;
+    // A leap second is kept as a nanosecond count past 1e9: chrono writes it as second 60.
+    let (mut second, mut nano) = (time.second(), time.nanosecond());
+    if nano >= 1_000_000_000 {
+        second += 1;
+        nano -= 1_000_000_000;
+    }
+    let mut two = |at: usize, value: u32| {
+        buf[at] = b'0' + (value / 10) as u8;
+        buf[at + 1] = b'0' + (value % 10) as u8;
+    };
+    two(0, year / 100);
+    two(2, year % 100);
+    two(5, time.month());
+    two(8, time.day());
+    two(11, time.hour());
+    two(14, time.minute());
+    two(17, second);
+    for (at, c) in [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')] {
+        buf[at] = c;
+    }
+    let (digits, mut value) = match nano {
+        0 => (0, 0),
+        n if n % 1_000_000 == 0 => (3, n / 1_000_000),
+        n if n % 1_000 == 0 => (6, n / 1_000),
+        n => (9, n),
+    };
+    let mut len = 19;
+    if digits > 0 {
+        buf[len] = b'.';
+        for at in (len + 1..=len + digits).rev() {
+            buf[at] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        len += 1 + digits;
+    }
+    buf[len] = b'Z';
+    std::str::from_utf8(&buf[..=len]).ok()
 }
 
 struct Timestamp(DateTime<Utc>);
@@ -158,6 +223,61 @@ mod tests {
         ] {
             let expected = chrono(text).filter(|t| check_range(*t).is_ok());
             assert_eq!(parse(text).ok(), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn times_are_written_exactly_as_chrono_writes_them() {
+        use chrono::{NaiveDate, NaiveTime};
+        #[derive(Serialize)]
+        struct Ours(#[serde(serialize_with = "serialize")] DateTime<Utc>);
+        let mut times = Vec::new();
+        // Every fraction form (none, 3, 6 and 9 digits, and a leap second), over many days.
+        let mut day = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        while day.year() <= 9999 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let secs = (seed >> 20) as u32 % 86_400;
+            let nano = match seed % 5 {
+                0 => 0,
+                1 => (seed >> 8) as u32 % 1000 * 1_000_000,
+                2 => (seed >> 8) as u32 % 1_000_000 * 1_000,
+                3 => (seed >> 8) as u32 % 1_000_000_000,
+                _ => 1_000_000_000 + (seed >> 8) as u32 % 1000 * 1_000_000,
+            };
+            let time = if nano >= 1_000_000_000 {
+                NaiveTime::from_hms_nano_opt(23, 59, 59, nano).unwrap()
+            } else {
+                NaiveTime::from_num_seconds_from_midnight_opt(secs, nano).unwrap()
+            };
+            times.push(day.and_time(time).and_utc());
+            day += TimeDelta::days(1 + (seed % 13) as i64);
+        }
+        times.extend(
+            ["0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"]
+                .map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+        );
+        // Years chrono writes with a sign are left to chrono.
+        times.push(
+            NaiveDate::from_ymd_opt(10_000, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        );
+        times.push(
+            NaiveDate::from_ymd_opt(-1, 12, 31)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc(),
+        );
+        assert!(times.len() > 500);
+        for time in times {
+            let chrono = serde_json::to_string(&time).unwrap();
+            assert_eq!(serde_json::to_string(&Ours(time)).unwrap(), chrono);
         }
     }
 

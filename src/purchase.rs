@@ -18,6 +18,7 @@ pub struct Purchase {
     /// When it was made. Every provider sends a time; one that does not parse as RFC 3339
     /// (or falls outside the years 0000–9999 in UTC) fails the record with
     /// [`crate::Error::InvalidRecord`] rather than leaving this empty.
+    #[serde(serialize_with = "crate::datetime::serialize_option")]
     pub time: Option<DateTime<Utc>>,
     /// What it cost, exactly (`null` where the provider has no amount yet, e.g. a metered
     /// purchase still running).

@@ -696,9 +696,13 @@ mod tests {
         assert!(find_floats(&fields("pub struct P { pub total: Decimal }")).is_empty());
     }
 
-    const KIT_LIKE: &str = r#"
+    /// A spec of one operation, `GET /p`, whose 200 body is an object with `body` (its
+    /// `required` and `properties`, indented as they sit under the schema).
+    fn one_operation(body: &str) -> String {
+        format!(
+            r#"
 openapi: 3.0.3
-info: {title: T, version: '1'}
+info: {{title: T, version: '1'}}
 paths:
   /p:
     get:
@@ -710,16 +714,24 @@ paths:
             application/json:
               schema:
                 type: object
-                required: [total]
+{body}"#
+        )
+    }
+
+    fn kit_like() -> String {
+        one_operation(
+            "                required: [total]
                 properties:
                   total: {type: number, format: float}
                   tax: {type: number, nullable: true}
                   rates: {type: array, items: {type: number, minimum: 0}}
-"#;
+",
+        )
+    }
 
     #[test]
     fn a_spec_with_floats_generates_decimals_only() {
-        let code = generate_client("t", KIT_LIKE, None, &GenerateOptions::default()).unwrap();
+        let code = generate_client("t", &kit_like(), None, &GenerateOptions::default()).unwrap();
         assert!(
             code.contains("pub total: ::rust_decimal::Decimal"),
             "{code}"
@@ -741,21 +753,9 @@ paths:
         );
     }
 
-    const STRINGS: &str = r#"
-openapi: 3.0.3
-info: {title: T, version: '1'}
-paths:
-  /p:
-    get:
-      operationId: list_p
-      responses:
-        '200':
-          description: ok
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [id, tags]
+    fn strings() -> String {
+        one_operation(
+            "                required: [id, tags]
                 properties:
                   id: {type: string, description: an id}
                   note: {type: string, nullable: true}
@@ -763,11 +763,13 @@ paths:
                   code: {type: string, maxLength: 3}
                   at: {type: string, format: date-time}
                   state: {type: string, enum: [open, shut]}
-"#;
+",
+        )
+    }
 
     #[test]
     fn plain_strings_are_compact_and_others_keep_their_types() {
-        let code = generate_client("t", STRINGS, None, &GenerateOptions::default()).unwrap();
+        let code = generate_client("t", &strings(), None, &GenerateOptions::default()).unwrap();
         for field in [
             "pub id: ::compact_str::CompactString",
             "pub note: ::std::option::Option<::compact_str::CompactString>",
@@ -786,7 +788,7 @@ paths:
 
     #[test]
     fn a_missing_operation_id_fails_naming_the_spec_and_step() {
-        let spec = KIT_LIKE.replace("operationId: list_p", "summary: no id");
+        let spec = kit_like().replace("operationId: list_p", "summary: no id");
         let err =
             generate_client("kit.yaml", &spec, None, &GenerateOptions::default()).unwrap_err();
         let msg = err.to_string();

@@ -1,10 +1,13 @@
-//! Fast decoding of RFC 3339 timestamps into `DateTime<Utc>`.
+//! Fast decoding and writing of RFC 3339 timestamps as `DateTime<Utc>`.
 //!
 //! chrono's own `Deserialize` runs its general format parser on every timestamp, which made
 //! the timestamps a page carries cost more than the rest of the page. The generated types'
 //! `DateTime<Utc>` fields use these functions instead (added by the code generator): the
 //! common shape `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` is read directly; anything else
 //! goes to chrono's parser, so exactly the same texts are accepted, with the same result.
+//!
+//! [`serialize`] writes a time back as chrono's `Serialize` does, character for character,
+//! without going through `Display` (`Purchase::time` is written this way).
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Timelike, Utc};
 use serde::de::{self, Deserializer, Visitor};

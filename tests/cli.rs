@@ -166,6 +166,39 @@ async fn limit_stops_the_listing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn fetching_in_turn_prints_what_prefetching_prints() {
+    // `--prefetch 0` runs the command on a single-threaded runtime: same output, same
+    // retries.
+    let server = mock(vec![]).await;
+    for provider in Provider::ALL.iter().copied() {
+        let args = ["--format", "jsonl", "--page-size", "7"];
+        let ahead = run(list(&server, provider, &args)).await;
+        let in_turn = run(list(
+            &server,
+            provider,
+            &[&args[..], &["--prefetch", "0"]].concat(),
+        ))
+        .await;
+        assert!(in_turn.status.success(), "{provider}: {}", stderr(&in_turn));
+        assert_eq!(
+            stdout(&in_turn).lines().count(),
+            expected_count(provider),
+            "{provider}"
+        );
+        assert_eq!(stdout(&in_turn), stdout(&ahead), "{provider}");
+    }
+    let server = mock(vec![Fault::RateLimit]).await;
+    let o = run(list(
+        &server,
+        Provider::Kit,
+        &["--format", "jsonl", "--limit", "3", "--prefetch", "0"],
+    ))
+    .await;
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn recoverable_faults_recover_and_the_others_fail_with_one_line() {
     for (fault, ok) in [
         (Fault::RateLimit, true),

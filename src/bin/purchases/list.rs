@@ -33,7 +33,7 @@ pub struct ListArgs {
     format: Option<Format>,
     /// Pages fetched ahead while the current one is written (0: fetch strictly in turn).
     #[arg(long, value_name = "PAGES", default_value_t = purchase_clients::paginate::DEFAULT_PREFETCH)]
-    prefetch: usize,
+    pub prefetch: usize,
     /// Give up (exit 1) when the server still says "more" after this many pages.
     #[arg(long, value_name = "N", default_value_t = ListingLimits::default().max_pages())]
     max_pages: u64,

@@ -89,6 +89,13 @@ enum Command {
     Spec(drift::SpecCommand),
 }
 
+impl Command {
+    /// A listing with `--prefetch 0`: every page is asked for only when the last is written.
+    fn fetches_in_turn(&self) -> bool {
+        matches!(self, Command::List(args) if args.prefetch == 0)
+    }
+}
+
 /// Why the command failed, and with which exit status.
 pub struct Failure {
     message: String,
@@ -147,10 +154,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let tracing = init_tracing(cli.verbose);
     list::set_progress(!tracing);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A listing that fetches strictly in turn has nothing to overlap: one thread then drives
+    // both the connection and the output, with no hand-off between threads for every page.
+    let mut builder = if cli.command.fetches_in_turn() {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

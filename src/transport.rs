@@ -353,7 +353,8 @@ impl<'a> Operation<'a> {
 /// transient failures per `inner.retry`. The response returned holds its body in memory.
 ///
 /// Each attempt runs in a `request` tracing span (provider, operation, attempt, method,
-/// path template); its outcome and every retry (reason, wait) are events in it.
+/// path template) holding its outcome as events; a retry is an event between two attempts'
+/// spans, carrying the provider and operation itself (reason, wait).
 pub(crate) async fn execute(
     client: &reqwest::Client,
     inner: &Inner,

@@ -178,3 +178,56 @@ fn an_unknown_provider_is_a_usage_error() {
     assert!(err.contains("invalid value 'stripe'"), "{err}");
     assert!(err.contains("possible values: cocalc"), "{err}");
 }
+
+#[test]
+fn conform_lists_every_source_disagreement_with_both_sources() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/known-deviations.toml");
+    let listed: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let entries = listed["disagreement"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{path} lists no source disagreement");
+
+    let out = purchases()
+        .args(["conform", "--provider", "togai"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(&format!(
+            "Where the sources disagree ({}; the spec accepts what either allows):",
+            entries.len()
+        )),
+        "{text}"
+    );
+    let field = |e: &toml::Value, key: &str| e[key].as_str().unwrap().to_owned();
+    for e in entries {
+        let block = format!(
+            "  {} {}\n      docs: {}\n      published: {}\n      spec: {}\n",
+            field(e, "file"),
+            field(e, "at"),
+            field(e, "docs"),
+            field(e, "published"),
+            field(e, "resolution"),
+        );
+        assert!(text.contains(&block), "missing:\n{block}\nin:\n{text}");
+    }
+    assert!(!text.contains("Stale source disagreement"), "{text}");
+
+    let out = purchases()
+        .args(["conform", "--provider", "togai", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: Value = serde_json::from_slice(&out).unwrap();
+    let reported = json["source_disagreements"].as_array().unwrap();
+    assert_eq!(reported.len(), entries.len(), "{json:#}");
+    for (r, e) in reported.iter().zip(entries) {
+        for key in ["at", "docs", "published"] {
+            assert_eq!(r[key].as_str().unwrap(), field(e, key), "{key} of {r}");
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::sync::Once;
 /// Installs ring as rustls' process-wide crypto provider, unless the program has already
 /// installed one (which is then kept). Every client constructor of this crate calls it;
 /// call it yourself before building a `reqwest::Client` of your own to hand to
-/// `Client::new_with_client`.
+/// [`crate::ClientOptions::http_client`].
 pub fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {

@@ -309,3 +309,27 @@ async fn kit_401_and_subtotal_422_and_cocalc_error_decode_into_their_typed_bodie
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_client_of_ones_own_carries_its_headers_and_the_crates_credentials() {
+    let page = json!({"purchases": [], "pagination": {"has_previous_page": false, "has_next_page": false,
+                      "start_cursor": null, "end_cursor": null, "per_page": 10}});
+    let server = answering(page).await;
+    purchase_clients::tls::install_crypto_provider();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-proxy-tag", "own-client".parse().unwrap());
+    let own = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let options = common::options(&server, "").http_client(own);
+    let client = KitClient::with_options("kit-tok", options).unwrap();
+    client.list_page(10, None).await.unwrap();
+    let request = only_request(&server).await;
+    // The request went through the client given: its default header is there, and the
+    // crate still added the credential and its own headers.
+    assert_eq!(request.headers["x-proxy-tag"], "own-client");
+    assert_eq!(request.headers["authorization"], "Bearer kit-tok");
+    assert_eq!(request.headers["accept"], "application/json");
+}

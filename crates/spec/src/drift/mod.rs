@@ -266,10 +266,13 @@ pub fn compare_on(old: &Value, new: &Value, today: &str) -> DriftReport {
     // One change per rule and place, listing every operation it concerns.
     let mut merged: BTreeMap<(&'static str, String, String), Change> = BTreeMap::new();
     for (operation, f) in walk.found {
-        let Some(rule) = rules::find(f.rule) else {
-            continue;
+        let rule = rules::classify(f.rule);
+        let message = if rule.id == f.rule {
+            f.message
+        } else {
+            format!("{} ({})", f.message, f.rule)
         };
-        let key = (rule.id, f.pointer.clone(), f.message.clone());
+        let key = (rule.id, f.pointer.clone(), message.clone());
         let change = merged.entry(key).or_insert_with(|| Change {
             rule: rule.id,
             level: rule.level,
@@ -278,7 +281,7 @@ pub fn compare_on(old: &Value, new: &Value, today: &str) -> DriftReport {
             operations: Vec::new(),
             pointer: f.pointer.clone(),
             document: if f.old_side { Side::Old } else { Side::New },
-            message: f.message.clone(),
+            message,
         });
         if !change.operations.contains(&operation) {
             change.operations.push(operation);

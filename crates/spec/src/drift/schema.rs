@@ -54,14 +54,18 @@ struct Out {
 
 impl Out {
     fn push(&mut self, rule: String, at: &str, old_side: bool, message: String) {
-        if let Some(rule) = super::rules::find(&rule) {
-            self.findings.push(Finding {
-                rule: rule.id,
-                pointer: at.to_string(),
-                old_side,
-                message,
-            });
-        }
+        let found = super::rules::classify(&rule);
+        let message = if found.id == rule {
+            message
+        } else {
+            format!("{message} ({rule})")
+        };
+        self.findings.push(Finding {
+            rule: found.id,
+            pointer: at.to_string(),
+            old_side,
+            message,
+        });
     }
 }
 
@@ -142,10 +146,25 @@ impl SchemaDiff {
                 format!("{what}: the allOf parts disagree on {conflict}"),
             );
         }
+        let body = matches!(scope, Scope::RequestBody | Scope::ResponseBody);
+        if root && body && wrapped_in_one_of(old, new) {
+            out.push(
+                format!("{prefix}wrapped-in-one-of"),
+                at,
+                false,
+                format!("{what} is now a oneOf"),
+            );
+            return;
+        }
         if self.types(out, old, new, prefix, scope) {
             return;
         }
         nullable(out, old, new, prefix, scope, &what);
+        // The generated clients do not read response headers' values: beyond a header's
+        // presence (compared by the walk), type and nullability, its schema is not compared.
+        if scope == Scope::ResponseHeader {
+            return;
+        }
         enums(out, old, new, prefix, scope, &what);
         bounds(out, old, new, prefix, &what);
         pattern_and_default(out, old, new, prefix, &what);
@@ -206,7 +225,10 @@ impl SchemaDiff {
         let at = new.at.as_str();
         let what = label(at);
         if old.types != new.types {
-            if let Some(change) = list_of_types(old, new) {
+            let list = (scope != Scope::ResponseHeader)
+                .then(|| list_of_types(old, new))
+                .flatten();
+            if let Some(change) = list {
                 out.push(
                     format!("{prefix}list-of-types-{change}"),
                     at,
@@ -357,20 +379,6 @@ impl SchemaDiff {
     ) {
         let prefix = scope.prefix(root);
         let what = label(&new.at);
-        if root
-            && old.one_of.is_empty()
-            && !new.one_of.is_empty()
-            && !old.is_empty()
-            && new.types.is_empty()
-        {
-            out.push(
-                format!("{prefix}wrapped-in-one-of"),
-                &new.at,
-                false,
-                format!("{what} is now a oneOf"),
-            );
-            return;
-        }
         for (key, o, n) in [
             ("one-of", &old.one_of, &new.one_of),
             ("any-of", &old.any_of, &new.any_of),
@@ -398,6 +406,11 @@ impl SchemaDiff {
             }
         }
     }
+}
+
+/// A body that was one schema and is now a `oneOf` with no type of its own.
+fn wrapped_in_one_of(old: &Schema, new: &Schema) -> bool {
+    old.one_of.is_empty() && !new.one_of.is_empty() && !old.is_empty() && new.types.is_empty()
 }
 
 /// `Some("widened")` when a single type became an `anyOf` of plain types that includes it

@@ -22,16 +22,21 @@ fn purchases() -> Command {
     cmd
 }
 
-#[test]
-fn conform_prints_a_table_per_provider_and_the_known_deviations() {
+/// What `purchases ARGS` prints on stdout, once it has exited 0.
+fn stdout_of(args: &[&str]) -> String {
     let out = purchases()
-        .arg("conform")
+        .args(args)
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    let text = String::from_utf8(out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn conform_prints_a_table_per_provider_and_the_known_deviations() {
+    let text = stdout_of(&["conform"]);
     for provider in [
         "cocalc (cocalc.yaml)",
         "subtotal (subtotal.yaml)",
@@ -54,22 +59,16 @@ fn conform_prints_a_table_per_provider_and_the_known_deviations() {
 
 #[test]
 fn conform_as_json_lists_every_sample() {
-    let out = purchases()
-        .args([
-            "conform",
-            "--format",
-            "json",
-            "--provider",
-            "kit",
-            "--provider",
-            "togai",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&out).unwrap();
+    let v: Value = serde_json::from_str(&stdout_of(&[
+        "conform",
+        "--format",
+        "json",
+        "--provider",
+        "kit",
+        "--provider",
+        "togai",
+    ]))
+    .unwrap();
     assert_eq!(v["ok"], true);
     assert_eq!(v["new_findings"], 0);
     let samples = v["samples"].as_array().unwrap();
@@ -154,14 +153,7 @@ async fn live_checks_run_against_the_given_base_url_with_credentials_from_the_en
 
 #[test]
 fn live_without_credentials_is_skipped_and_passes() {
-    let out = purchases()
-        .args(["conform", "--live", "--provider", "togai"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["conform", "--live", "--provider", "togai"]);
     assert!(
         text.contains("live: skipped (set TOGAI_API_TOKEN and TOGAI_ACCOUNT_ID"),
         "{text}"
@@ -186,14 +178,7 @@ fn conform_lists_every_source_disagreement_with_both_sources() {
     let entries = listed["disagreement"].as_array().unwrap();
     assert!(!entries.is_empty(), "{path} lists no source disagreement");
 
-    let out = purchases()
-        .args(["conform", "--provider", "togai"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(&["conform", "--provider", "togai"]);
     assert!(
         text.contains(&format!(
             "Where the sources disagree ({}; the spec accepts what either allows):",
@@ -215,14 +200,14 @@ fn conform_lists_every_source_disagreement_with_both_sources() {
     }
     assert!(!text.contains("Stale source disagreement"), "{text}");
 
-    let out = purchases()
-        .args(["conform", "--provider", "togai", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let json: Value = serde_json::from_slice(&out).unwrap();
+    let json: Value = serde_json::from_str(&stdout_of(&[
+        "conform",
+        "--provider",
+        "togai",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
     let reported = json["source_disagreements"].as_array().unwrap();
     assert_eq!(reported.len(), entries.len(), "{json:#}");
     for (r, e) in reported.iter().zip(entries) {

@@ -299,6 +299,68 @@ async fn a_body_over_the_limit_is_an_error_not_read_further() {
     }
 }
 
+/// A body sent in chunks with no `Content-Length` is bounded by the bytes actually read.
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_an_error_not_read_further() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = [0u8; 4096];
+                let _ = socket.read(&mut head).await;
+                let start = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                             transfer-encoding: chunked\r\n\r\n";
+                let _ = socket.write_all(start.as_bytes()).await;
+                // 100 kB of JSON whitespace in 100-byte chunks: harmless if read whole,
+                // except that it is far over the limit.
+                let chunk = format!("64\r\n{}\r\n", " ".repeat(100));
+                for _ in 0..1000 {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    let options = quick()
+        .base_url(format!("http://{addr}"))
+        .max_body_bytes(500);
+    let kit = KitClient::with_options("kit-token-1", options).unwrap();
+    let err = kit.list_page(10, None).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ResponseTooLarge { limit: 500, .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn kit_saying_more_with_a_null_end_cursor_is_an_invalid_page() {
+    let page = json!({"purchases": [kit_row(1, "2024-01-02T03:04:05Z")], "pagination": {
+        "has_previous_page": false, "has_next_page": true, "start_cursor": null,
+        "end_cursor": null, "per_page": 500}});
+    let server = serve_json("GET", "/v4/purchases", page).await;
+    let kit = KitClient::with_options("kit-token-1", common::options(&server, "")).unwrap();
+    let err = kit
+        .purchases(500)
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidPage {
+                provider: Provider::Kit,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("end_cursor is null"), "{err}");
+}
+
 fn kit_row(id: u64, time: &str) -> Value {
     json!({
         "id": id, "transaction_id": "t", "status": "paid", "email_address": "a@b.c",

@@ -528,13 +528,8 @@ fn enums(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, scope: Scope, 
                 );
             }
             for v in o.iter().filter(|v| !n.contains(v)) {
-                let rule = if !scope.request() && prefix == "response-body-" {
-                    "response-mediatype-enum-value-removed".to_string()
-                } else {
-                    format!("{prefix}enum-value-removed")
-                };
                 out.push(
-                    rule,
+                    enum_value_removed(prefix),
                     at,
                     false,
                     format!("{what}: value {} was removed", show(v)),
@@ -554,7 +549,7 @@ fn enums(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, scope: Scope, 
                 );
             } else {
                 out.push(
-                    format!("{prefix}enum-value-removed"),
+                    enum_value_removed(prefix),
                     at,
                     false,
                     format!("{what}: extensible value {} was removed", show(v)),
@@ -569,6 +564,15 @@ fn enums(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, scope: Scope, 
                 format!("{what}: new extensible value {}", show(v)),
             );
         }
+    }
+}
+
+/// The rule for a value removed from an enum: oasdiff's id for a response body's own.
+fn enum_value_removed(prefix: &str) -> String {
+    if prefix == "response-body-" {
+        "response-mediatype-enum-value-removed".to_string()
+    } else {
+        format!("{prefix}enum-value-removed")
     }
 }
 

@@ -144,6 +144,7 @@ async fn a_drifted_api_is_recorded_replayed_proposed_adopted_and_decoded_exactly
         let dir = tempfile::tempdir().unwrap();
         let drifted = record(&drifting, provider, dir.path()).await;
         assert_eq!(drifted.lines().count(), plain.lines().count(), "{provider}");
+        assert_no_credential_in(dir.path());
         let (code, report) = replay(dir.path(), &[]);
         assert_eq!(code, 1, "{provider}: {report:#}");
         let found = rules(&report, provider);
@@ -225,17 +226,50 @@ fn decode_with_adopted(provider: Provider, dir: &Path) {
     assert!(decoded > 0, "{provider}: no reply decoded");
 }
 
-/// Every wire form a credential takes: raw, percent-encoded, and in HTTP Basic's base64.
+/// Every wire form a credential takes: raw, percent-encoded, inside a JSON string, and in
+/// HTTP Basic's base64 (padded or not).
 fn wire_forms(secret: &str) -> Vec<String> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD;
-    vec![
+    let json = serde_json::to_string(secret).unwrap();
+    let mut forms = vec![
         secret.to_string(),
         url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
-        b64.encode(format!("{secret}:")),
-        b64.encode(format!(":{secret}")),
-        b64.encode(secret),
-    ]
+        json[1..json.len() - 1].to_string(),
+    ];
+    for plain in [
+        format!("{secret}:"),
+        format!(":{secret}"),
+        secret.to_string(),
+    ] {
+        let encoded = b64.encode(plain);
+        forms.push(encoded.trim_end_matches('=').to_string());
+        forms.push(encoded);
+    }
+    forms
+}
+
+/// Asserts that no file recorded in `dir` holds any credential of any provider in any of
+/// its wire forms; returns how many echoes the recorder replaced.
+fn assert_no_credential_in(dir: &Path) -> usize {
+    let files = read_dir(dir).unwrap();
+    let mut redacted = 0;
+    for (path, reply) in files {
+        let file = text(&std::fs::read(&path).unwrap());
+        for provider in Provider::ALL {
+            for secret in demo_credentials(*provider) {
+                for form in wire_forms(secret) {
+                    assert!(
+                        !file.contains(&form),
+                        "{}: {form:?} in\n{file}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        redacted += reply.unwrap().redacted;
+    }
+    redacted
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,23 +295,7 @@ async fn no_credential_reaches_a_recorded_reply_even_when_the_server_echoes_it()
     }
     let files = read_dir(dir.path()).unwrap();
     assert!(files.len() >= Provider::ALL.len(), "{}", files.len());
-    let mut redacted = 0;
-    for (path, reply) in files {
-        let bytes = std::fs::read(&path).unwrap();
-        let file = text(&bytes);
-        for provider in Provider::ALL {
-            for secret in demo_credentials(*provider) {
-                for form in wire_forms(secret) {
-                    assert!(
-                        !file.contains(&form),
-                        "{}: {form:?} in\n{file}",
-                        path.display()
-                    );
-                }
-            }
-        }
-        redacted += reply.unwrap().redacted;
-    }
+    let redacted = assert_no_credential_in(dir.path());
     assert!(redacted > 0, "the echoes were there, and were replaced");
 }
 

@@ -266,12 +266,7 @@ pub fn compare_on(old: &Value, new: &Value, today: &str) -> DriftReport {
     // One change per rule and place, listing every operation it concerns.
     let mut merged: BTreeMap<(&'static str, String, String), Change> = BTreeMap::new();
     for (operation, f) in walk.found {
-        let rule = rules::classify(f.rule);
-        let message = if rule.id == f.rule {
-            f.message
-        } else {
-            format!("{} ({})", f.message, f.rule)
-        };
+        let (rule, message) = rules::classify(f.rule, f.message);
         let key = (rule.id, f.pointer.clone(), message.clone());
         let change = merged.entry(key).or_insert_with(|| Change {
             rule: rule.id,

@@ -394,12 +394,17 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
-/// The rule with this id, or `unclassified-schema-change` for an id the table lacks: a
-/// change the comparison found is never dropped. Debug builds (the tests) panic instead,
-/// so an id missing from the table is caught where it is made.
-pub(crate) fn classify(id: &str) -> &'static Rule {
-    find(id).unwrap_or_else(|| {
-        debug_assert!(false, "drift rule {id} is not in the rules table");
-        find("unclassified-schema-change").expect("in the table")
-    })
+/// The rule for a finding given under `id`, with its message: `unclassified-schema-change`
+/// for an id the table lacks, the id then kept in the message, so that a change the
+/// comparison found is never dropped. Debug builds (the tests) panic instead, so an id
+/// missing from the table is caught where it is made.
+pub(crate) fn classify(id: &str, message: String) -> (&'static Rule, String) {
+    match find(id) {
+        Some(rule) => (rule, message),
+        None => {
+            debug_assert!(false, "drift rule {id} is not in the rules table");
+            let rule = find("unclassified-schema-change").expect("in the table");
+            (rule, format!("{message} ({id})"))
+        }
+    }
 }

@@ -54,14 +54,9 @@ struct Out {
 
 impl Out {
     fn push(&mut self, rule: String, at: &str, old_side: bool, message: String) {
-        let found = super::rules::classify(&rule);
-        let message = if found.id == rule {
-            message
-        } else {
-            format!("{message} ({rule})")
-        };
+        let (rule, message) = super::rules::classify(&rule, message);
         self.findings.push(Finding {
-            rule: found.id,
+            rule: rule.id,
             pointer: at.to_string(),
             old_side,
             message,

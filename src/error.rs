@@ -274,7 +274,13 @@ where
     match err {
         P::InvalidRequest(m) => Error::InvalidArgument(inner.clean(&m)),
         P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
-            transport_error(inner, e)
+            match transport_error(inner, e) {
+                Error::Transport { provider, message } => Error::Transport {
+                    provider,
+                    message: message + &state.retry_note(),
+                },
+                other => other,
+            }
         }
         P::ErrorResponse(rv) => {
             let status = rv.status().as_u16();
@@ -313,17 +319,21 @@ where
 }
 
 /// A request that did not complete: a timeout, or a transport error without its URL and
-/// with credentials redacted.
+/// with credentials redacted, led by what kind of failure it was.
 pub(crate) fn transport_error(inner: &crate::transport::Inner, e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        Error::Timeout {
+        return Error::Timeout {
             provider: inner.provider,
-        }
-    } else {
-        Error::Transport {
-            provider: inner.provider,
-            message: inner.clean(&error_chain(&e.without_url())),
-        }
+        };
+    }
+    let kind = crate::transport::connection_failure(&e);
+    let chain = inner.clean(&error_chain(&e.without_url()));
+    Error::Transport {
+        provider: inner.provider,
+        message: match kind {
+            Some(kind) => format!("{kind}: {chain}"),
+            None => chain,
+        },
     }
 }
 

@@ -251,6 +251,22 @@ pub(crate) struct CallState {
     pub operation: Option<&'static str>,
     pub status: Option<u16>,
     pub failure: Option<LocalFailure>,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// Why the last failure was not retried, when it was not for want of attempts.
+    pub not_retried: Option<&'static str>,
+}
+
+impl CallState {
+    /// What a transport error's message adds about the retries: how many attempts were
+    /// made, or why none more was.
+    pub(crate) fn retry_note(&self) -> String {
+        match (self.not_retried, self.attempts) {
+            (Some(why), _) => format!(" (not retried: {why})"),
+            (None, n) if n > 1 => format!(" (after {n} attempts, the retry policy's limit)"),
+            _ => String::new(),
+        }
+    }
 }
 
 /// A failure the transport found itself.
@@ -375,11 +391,33 @@ pub(crate) async fn execute(
         );
         attempt(client, inner, request, operation).instrument(span)
     };
+    let not_retried = std::sync::Mutex::new(None::<&'static str>);
+    let set_not_retried = |why| *not_retried.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+    let finish = |outcome: reqwest::Result<reqwest::Response>| {
+        let why = *not_retried.lock().unwrap_or_else(|e| e.into_inner());
+        let n = attempts.load(std::sync::atomic::Ordering::Relaxed);
+        record(|s| {
+            s.attempts = n;
+            s.not_retried = why;
+        });
+        outcome
+    };
     // A request whose body cannot be replayed gets one attempt.
-    if request.try_clone().is_none() || inner.retry.max_attempts <= 1 {
-        return match traced(request).await {
-            Attempt::Done(outcome) | Attempt::Transient { outcome, .. } => outcome,
-        };
+    let single = if request.try_clone().is_none() {
+        Some("the request body cannot be sent twice")
+    } else if inner.retry.max_attempts <= 1 {
+        Some("retries are disabled")
+    } else {
+        None
+    };
+    if let Some(why) = single {
+        return finish(match traced(request).await {
+            Attempt::Done(outcome) => outcome,
+            Attempt::Transient { outcome, .. } => {
+                set_not_retried(why);
+                outcome
+            }
+        });
     }
     let retry = &inner.retry;
     let start = Instant::now();
@@ -392,13 +430,20 @@ pub(crate) async fn execute(
     let one = || async {
         let request = request.try_clone().expect("checked above");
         match traced(request).await {
+            Attempt::Done(Err(e)) => {
+                set_not_retried("a failure that sending again cannot fix");
+                Ok(Err(e))
+            }
             Attempt::Done(outcome) => Ok(outcome),
             // A server that stalls twice will likely stall again: one timeout is retried.
             Attempt::Transient {
                 outcome,
                 timed_out: true,
                 ..
-            } if timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1 => Ok(outcome),
+            } if timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 1 => {
+                set_not_retried("a second timeout: the server stalls");
+                Ok(outcome)
+            }
             Attempt::Transient { outcome, wait, .. } => Err((outcome, wait)),
         }
     };
@@ -408,7 +453,11 @@ pub(crate) async fn execute(
         .adjust(|(_, server_wait): &(_, Option<Duration>), backoff_wait| {
             // No wait from the backoff means the attempts are used up.
             let wait = backoff_wait.map(|b| server_wait.unwrap_or(b))?;
-            (start.elapsed() + wait <= retry.max_elapsed).then_some(wait)
+            let within = start.elapsed() + wait <= retry.max_elapsed;
+            if !within {
+                set_not_retried("the next wait would pass the retry policy's time budget");
+            }
+            within.then_some(wait)
         })
         .notify(
             |(outcome, _): &(reqwest::Result<reqwest::Response>, _), wait| {
@@ -422,10 +471,10 @@ pub(crate) async fn execute(
             },
         )
         .await;
-    match result {
+    finish(match result {
         Ok(outcome) => outcome,
         Err((outcome, _)) => outcome,
-    }
+    })
 }
 
 /// Why an attempt is retried, in words (no URL: it may carry a credential).
@@ -439,16 +488,61 @@ fn transient_reason(outcome: &reqwest::Result<reqwest::Response>) -> String {
 
 /// What kind of failure a reqwest error is, without its URL or message.
 fn error_kind(e: &reqwest::Error) -> &'static str {
-    if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else if e.is_body() || e.is_decode() {
-        "the body was cut off"
-    } else if e.is_redirect() {
+    connection_failure(e).unwrap_or(if e.is_redirect() {
         "redirect"
     } else {
         "transport error"
+    })
+}
+
+/// Why a request that failed before its response was whole is worth another attempt: the
+/// connection failed, closed or was reset under it (a keep-alive connection the server or
+/// a proxy closed just as the request left, a refused connection, a TLS handshake or a body
+/// cut off), or it timed out. `None` for a failure that sending again cannot fix (a request
+/// that cannot be built, a redirect loop).
+pub(crate) fn connection_failure(e: &reqwest::Error) -> Option<&'static str> {
+    if e.is_timeout() {
+        return Some("timed out");
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            if h.is_incomplete_message() {
+                return Some("the connection closed before the response");
+            }
+            if h.is_canceled() || h.is_closed() {
+                return Some("the connection closed before the request was sent");
+            }
+            if h.is_body_write_aborted() {
+                return Some("the connection closed while the request was sent");
+            }
+            if h.is_timeout() {
+                return Some("timed out");
+            }
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            let reason = match io.kind() {
+                K::ConnectionRefused => Some("the connection was refused"),
+                K::ConnectionReset => Some("the connection was reset"),
+                K::ConnectionAborted => Some("the connection was aborted"),
+                K::BrokenPipe | K::NotConnected => Some("the connection broke"),
+                K::UnexpectedEof => Some("the connection closed mid-way"),
+                K::TimedOut => Some("timed out"),
+                _ => None,
+            };
+            if reason.is_some() {
+                return reason;
+            }
+        }
+        source = s.source();
+    }
+    if e.is_connect() {
+        Some("the connection failed")
+    } else if e.is_body() || e.is_decode() {
+        Some("the body was cut off")
+    } else {
+        None
     }
 }
 
@@ -494,8 +588,12 @@ async fn attempt_untraced(
         .map(|_| (request.method().clone(), request.url().clone()));
     let response = match send(client, request).await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => return transient(Err(e), None, true),
-        Err(e) if e.is_connect() => return transient(Err(e), None, false),
+        // The connection failed or closed under the request: every operation here reads,
+        // so sending it again cannot do anything twice.
+        Err(e) if connection_failure(&e).is_some() => {
+            let timed_out = e.is_timeout();
+            return transient(Err(e), None, timed_out);
+        }
         Err(e) => return Attempt::Done(Err(e)),
     };
     let status = response.status().as_u16();

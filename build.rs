@@ -34,7 +34,7 @@ fn main() {
     }
     write(
         &Path::new(&out_dir).join("registry.rs"),
-        &registry_code(&registry, Path::new(&crate_dir)),
+        &registry_code(&registry),
     );
     if std::env::var_os("CARGO_FEATURE_FIXTURE_PROVIDERS").is_some() {
         adopted(&registry, Path::new(&crate_dir), Path::new(&out_dir));
@@ -69,7 +69,7 @@ fn adopted(registry: &Registry, crate_dir: &Path, out_dir: &Path) {
     }
     write(
         &out_dir.join("adopted.rs"),
-        &purchase_spec::registry::adopted_code(&modules, out_dir),
+        &purchase_spec::registry::adopted_code(&modules),
     );
 }
 

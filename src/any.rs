@@ -28,7 +28,7 @@ impl std::fmt::Debug for AnyClient {
 trait Listing: Send + Sync {
     fn pages(&self, scope: Option<&str>, page_size: u32) -> PageStream<'static, Purchase>;
     fn get(&self, id: &str) -> Option<BoxFuture<'static, Result<Purchase, Error>>>;
-    fn inner(&self) -> &crate::transport::Inner;
+    fn inner(&self) -> &crate::context::Context;
 }
 
 /// A provider's client behind [`Listing`].
@@ -43,7 +43,7 @@ impl<A: ProviderApi> Listing for Erased<A> {
         A::get_purchase(&self.0, id)
     }
 
-    fn inner(&self) -> &crate::transport::Inner {
+    fn inner(&self) -> &crate::context::Context {
         A::inner(&self.0)
     }
 }

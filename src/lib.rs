@@ -5,6 +5,7 @@
 mod any;
 #[cfg(feature = "conform")]
 pub mod conform;
+pub mod context;
 pub mod datetime;
 pub mod decimal;
 mod error;
@@ -16,7 +17,7 @@ mod options;
 pub mod paginate;
 pub mod providers;
 mod purchase;
-pub mod record;
+pub mod recording;
 pub mod redact;
 mod secret;
 #[cfg(any(feature = "conform", feature = "mock"))]

@@ -32,7 +32,7 @@ pub struct ClientOptions {
     allow_insecure_http: bool,
     user_agent: String,
     http: Option<reqwest::Client>,
-    recorder: Option<crate::record::Recorder>,
+    recorder: Option<crate::recording::Recorder>,
 }
 
 impl Default for ClientOptions {
@@ -45,7 +45,7 @@ impl Default for ClientOptions {
             retry: RetryConfig::standard(),
             prefetch: crate::paginate::DEFAULT_PREFETCH,
             limits: crate::paginate::ListingLimits::default(),
-            max_body_bytes: crate::transport::DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: crate::context::DEFAULT_MAX_BODY_BYTES,
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
             http: None,
@@ -124,7 +124,7 @@ impl ClientOptions {
     /// Saves every reply the client receives (retries and error replies included) with
     /// `recorder`, credentials and their echoes never written: see [`crate::record`].
     /// Recording changes nothing a call returns.
-    pub fn record(mut self, recorder: crate::record::Recorder) -> Self {
+    pub fn record(mut self, recorder: crate::recording::Recorder) -> Self {
         self.recorder = Some(recorder);
         self
     }
@@ -188,11 +188,11 @@ impl ClientOptions {
     pub(crate) fn connect<A: crate::providers::ProviderApi>(
         &self,
         credentials: &[crate::Secret],
-    ) -> Result<(String, reqwest::Client, crate::transport::Inner), Error> {
+    ) -> Result<(String, reqwest::Client, crate::context::Context), Error> {
         let provider = A::PROVIDER;
         let base = self.resolve_base_url(provider)?;
         let mut inner =
-            crate::transport::Inner::new(provider, A::auth(credentials), self.retry.clone());
+            crate::context::Context::new(provider, A::auth(credentials), self.retry.clone());
         inner.throttled = A::throttled;
         inner.prefetch = self.prefetch;
         inner.limits = self.limits;

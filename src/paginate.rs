@@ -12,12 +12,12 @@
 //! stream cancels the request in flight. Prefetching runs the requests in a task on the
 //! current Tokio runtime.
 
+pub use crate::context::ListingLimits;
 pub use crate::error::LimitReached;
 use crate::{Error, Purchase};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use std::collections::HashSet;
 use std::future::Future;
-use std::time::Duration;
 
 /// A stream of pages.
 pub type PageStream<'a, T> = BoxStream<'a, Result<Vec<T>, Error>>;
@@ -34,74 +34,12 @@ pub(crate) struct Fetched<T, C> {
 /// How many pages a listing fetches ahead of its consumer unless told otherwise.
 pub const DEFAULT_PREFETCH: usize = 1;
 
-/// When a listing gives up on a server that never says it is done.
-///
-/// A server that answers every page with a fresh cursor, or with empty pages that still
-/// say "more", would otherwise keep a listing going forever. Each bound ends the listing
-/// with [`Error::ListingLimit`] naming the provider and the bound; none of them ever ends a
-/// listing quietly, as if it were complete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListingLimits {
-    max_pages: u64,
-    max_time: Duration,
-    max_empty_pages: u32,
-}
-
-impl Default for ListingLimits {
-    /// 10,000 pages (10 million purchases at 1000 a page, half a million at 50), one hour,
-    /// and three empty pages in a row that still say "more".
-    fn default() -> Self {
-        ListingLimits {
-            max_pages: 10_000,
-            max_time: Duration::from_secs(3600),
-            max_empty_pages: 3,
-        }
-    }
-}
-
-impl ListingLimits {
-    /// At most `n` pages (requests for pages) per listing; a server that still says
-    /// "more" after them is an error.
-    pub fn with_max_pages(mut self, n: u64) -> Self {
-        self.max_pages = n.max(1);
-        self
-    }
-
-    /// At most this long from the first request of a listing to its end, including the
-    /// time the consumer takes; a request still running then is cancelled.
-    pub fn with_max_time(mut self, d: Duration) -> Self {
-        self.max_time = d;
-        self
-    }
-
-    /// At most `n` empty pages in a row that still carry a cursor to a next page.
-    pub fn with_max_empty_pages(mut self, n: u32) -> Self {
-        self.max_empty_pages = n;
-        self
-    }
-
-    /// The most pages per listing.
-    pub fn max_pages(&self) -> u64 {
-        self.max_pages
-    }
-
-    /// The longest a listing may take.
-    pub fn max_time(&self) -> Duration {
-        self.max_time
-    }
-
-    /// The most empty pages in a row that still say "more".
-    pub fn max_empty_pages(&self) -> u32 {
-        self.max_empty_pages
-    }
-}
-
 /// Follows `fetch` from `first` until it reports no next cursor, keeping up to
 /// `inner.prefetch` pages fetched ahead of the consumer, within `inner.limits`. A cursor
 /// seen before is an error rather than a loop. Every error passes through the client's
 /// redactor.
 pub(crate) fn pages<T, C, F, Fut>(
-    inner: &crate::transport::Inner,
+    inner: &crate::context::Context,
     first: C,
     fetch: F,
 ) -> PageStream<'static, T>
@@ -285,11 +223,11 @@ mod tests {
 
     /// A client's state (any provider: paging is the same for all) with prefetch `depth`
     /// and the default limits.
-    fn inner(depth: usize) -> crate::transport::Inner {
+    fn inner(depth: usize) -> crate::context::Context {
         let provider = *crate::Provider::ALL
             .first()
             .expect("a provider is compiled in");
-        let mut inner = crate::transport::Inner::new(
+        let mut inner = crate::context::Context::new(
             provider,
             crate::transport::Auth::Bearer(crate::Secret::new("token-1")),
             crate::RetryConfig::standard(),

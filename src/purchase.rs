@@ -40,7 +40,7 @@ pub struct Purchase {
 /// and within the years 0000–9999 once in UTC, so that it can be written back as RFC 3339.
 /// Anything else is an [`crate::Error::InvalidRecord`] naming the field and the text.
 #[allow(dead_code)] // a build with only providers whose times arrive typed has no caller
-pub(crate) fn record_time(
+pub(crate) fn parse_time(
     provider: Provider,
     id: &str,
     field: &'static str,
@@ -49,7 +49,7 @@ pub(crate) fn record_time(
     crate::datetime::parse(text).map_err(|reason| invalid(provider, id, field, reason))
 }
 
-/// [`record_time`] for a time already decoded.
+/// [`parse_time`] for a time already decoded.
 #[allow(dead_code)] // a build with only providers whose times arrive as text has no caller
 pub(crate) fn checked_time(
     provider: Provider,

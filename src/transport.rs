@@ -1,6 +1,6 @@
 //! What every request goes through: authentication, redirects, bounded bodies and retries.
 //!
-//! The generated clients carry an [`Inner`] value and call the crate's
+//! The generated clients carry an [`Context`] value and call the crate's
 //! `progenitor_client::ClientHooks` implementation for each request: `pre` adds the
 //! provider's credentials (only for the configured origin), `exec` sends the request,
 //! follows redirects (without credentials once one leaves the origin), reads the body
@@ -9,239 +9,12 @@
 //! Nothing here is per-operation, so no generated method is wrapped, and nothing here is
 //! per-provider: what differs comes from the provider's [`crate::providers::ProviderApi`].
 
-use crate::redact::Redactor;
-use crate::secret::Secret;
-use crate::Provider;
+use crate::context::Context;
+pub use crate::context::{Auth, RetryConfig};
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument;
-
-/// How (and whether) transient failures are retried.
-///
-/// Transient: connection errors, timeouts, a body cut off mid-way, HTTP 429, 500, 502, 503,
-/// 504, and a provider's own throttle reply (every operation the crate calls is a read, a
-/// read sent as `POST` included, so a retry cannot do anything twice). A timeout is retried
-/// once: a server that stalls twice in a row is not waited on a third time. The wait before a retry is the server's `Retry-After` (seconds or HTTP date) or
-/// the delay the provider's throttle reply states, else exponential backoff with jitter. Retrying stops
-/// after `max_attempts` attempts, or when the next wait would end past `max_elapsed` from
-/// the first attempt; the last answer is then returned as an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryConfig {
-    max_attempts: u32,
-    max_elapsed: Duration,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        Self::standard()
-    }
-}
-
-impl RetryConfig {
-    /// Four attempts within a minute, backoff from 200 ms up to 10 s.
-    pub fn standard() -> Self {
-        RetryConfig {
-            max_attempts: 4,
-            max_elapsed: Duration::from_secs(60),
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(10),
-        }
-    }
-
-    /// One attempt, no retry.
-    pub fn disabled() -> Self {
-        RetryConfig {
-            max_attempts: 1,
-            ..Self::standard()
-        }
-    }
-
-    /// At most `n` attempts in all (1 disables retries).
-    pub fn with_max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// At most this long from the first attempt to the start of the last.
-    pub fn with_max_elapsed(mut self, d: Duration) -> Self {
-        self.max_elapsed = d;
-        self
-    }
-
-    /// The first backoff wait (doubled on each retry, with jitter).
-    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    /// The longest backoff wait.
-    pub fn with_max_backoff(mut self, d: Duration) -> Self {
-        self.max_backoff = d;
-        self
-    }
-
-    /// The configured maximum number of attempts.
-    pub fn max_attempts(&self) -> u32 {
-        self.max_attempts
-    }
-}
-
-/// How a provider's credentials go on the wire.
-#[derive(Clone, Debug)]
-#[allow(dead_code)] // each scheme is used by the providers compiled in
-pub enum Auth {
-    /// `Authorization: Basic base64(key + ":")`: the key as the user, no password.
-    BasicKey(Secret),
-    /// `Authorization: Bearer <token>`.
-    Bearer(Secret),
-    /// `x-api-key: <key>` and `Authorization: Bearer <token>`.
-    KeyAndBearer {
-        /// The API key.
-        key: Secret,
-        /// The bearer token.
-        token: Secret,
-    },
-}
-
-impl Auth {
-    /// Adds the credential headers, each marked sensitive (so that a redirect off the
-    /// origin drops them, and `Debug` of the request hides them).
-    fn apply(&self, request: &mut reqwest::Request) {
-        let headers = request.headers_mut();
-        let sensitive = |v: String| {
-            let mut value =
-                HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""));
-            value.set_sensitive(true);
-            value
-        };
-        match self {
-            Auth::BasicKey(key) => {
-                use base64::Engine;
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{}:", key.expose()));
-                headers.insert(AUTHORIZATION, sensitive(format!("Basic {encoded}")));
-            }
-            Auth::Bearer(token) => {
-                headers.insert(
-                    AUTHORIZATION,
-                    sensitive(format!("Bearer {}", token.expose())),
-                );
-            }
-            Auth::KeyAndBearer { key, token } => {
-                headers.insert("x-api-key", sensitive(key.expose().to_string()));
-                headers.insert(
-                    AUTHORIZATION,
-                    sensitive(format!("Bearer {}", token.expose())),
-                );
-            }
-        }
-    }
-
-    /// The secrets, to redact them from anything shown to a user.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        match self {
-            Auth::BasicKey(s) | Auth::Bearer(s) => vec![s.expose()],
-            Auth::KeyAndBearer { key, token } => vec![key.expose(), token.expose()],
-        }
-    }
-}
-
-/// How long server texts shown in errors may be, in characters.
-pub(crate) const EXCERPT_CHARS: usize = 200;
-
-/// The state every generated client carries: which provider, its credentials, the retry
-/// policy and the bounds of a listing.
-#[derive(Clone, Debug)]
-pub struct Inner {
-    pub(crate) provider: Provider,
-    pub(crate) auth: Auth,
-    pub(crate) retry: RetryConfig,
-    /// Pages a listing fetches ahead of its consumer.
-    pub(crate) prefetch: usize,
-    /// When a listing gives up.
-    pub(crate) limits: crate::paginate::ListingLimits,
-    /// The largest response body read.
-    pub(crate) max_body_bytes: usize,
-    /// The origin credentials may be sent to (the base URL's).
-    pub(crate) origin: Option<url::Origin>,
-    /// The provider's throttle replies, told apart by status and body.
-    pub(crate) throttled: fn(u16, &[u8]) -> Option<Option<Duration>>,
-    /// Where replies are recorded, if anywhere.
-    pub(crate) recorder: Option<crate::record::Recorder>,
-    redactor: Redactor,
-}
-
-impl Inner {
-    pub(crate) fn new(provider: Provider, auth: Auth, retry: RetryConfig) -> Self {
-        let redactor = Redactor::new(auth.secrets());
-        Inner {
-            provider,
-            auth,
-            retry,
-            prefetch: crate::paginate::DEFAULT_PREFETCH,
-            limits: crate::paginate::ListingLimits::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-            origin: None,
-            throttled: |_, _| None,
-            recorder: None,
-            redactor,
-        }
-    }
-
-    /// `text` from a server made safe to show: every form of every credential redacted,
-    /// control characters escaped, then cut to [`EXCERPT_CHARS`].
-    pub(crate) fn clean(&self, text: &str) -> String {
-        self.redactor.clean(text, EXCERPT_CHARS)
-    }
-
-    /// Finds every form of this client's credentials in text (see [`Redactor`]).
-    pub fn redactor(&self) -> &Redactor {
-        &self.redactor
-    }
-
-    /// [`Inner::clean`] for a body that may not be UTF-8.
-    pub(crate) fn clean_bytes(&self, body: &[u8]) -> String {
-        self.clean(&String::from_utf8_lossy(body))
-    }
-
-    /// A typed error body with every string in it cleaned like [`Inner::clean`] (longer
-    /// strings allowed), or, if it no longer fits its type, its cleaned JSON text.
-    pub(crate) fn clean_typed<T>(&self, body: T) -> Result<T, String>
-    where
-        T: serde::Serialize + serde::de::DeserializeOwned,
-    {
-        const FIELD_CHARS: usize = 1000;
-        fn walk(v: &mut serde_json::Value, f: &mut dyn FnMut(&mut String)) {
-            match v {
-                serde_json::Value::String(s) => f(s),
-                serde_json::Value::Array(a) => a.iter_mut().for_each(|c| walk(c, f)),
-                serde_json::Value::Object(o) => o.values_mut().for_each(|c| walk(c, f)),
-                _ => {}
-            }
-        }
-        let Ok(mut value) = serde_json::to_value(&body) else {
-            return Err(String::new());
-        };
-        let mut changed = false;
-        walk(&mut value, &mut |s| {
-            let cleaned = self.redactor.clean(s, FIELD_CHARS);
-            if cleaned != *s {
-                *s = cleaned;
-                changed = true;
-            }
-        });
-        if !changed {
-            return Ok(body);
-        }
-        serde_json::from_value(value.clone()).map_err(|_| self.clean(&value.to_string()))
-    }
-}
-
-/// The largest response body a client reads unless told otherwise: 64 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
 
 /// What happened to one call of an operation, for the error that reports it: the status
 /// received (when one was) and failures found here rather than by reqwest.
@@ -281,7 +54,7 @@ tokio::task_local! {
     static CALL: std::cell::RefCell<CallState>;
 }
 
-fn record(f: impl FnOnce(&mut CallState)) {
+fn note(f: impl FnOnce(&mut CallState)) {
     let _ = CALL.try_with(|s| f(&mut s.borrow_mut()));
 }
 
@@ -289,7 +62,7 @@ fn record(f: impl FnOnce(&mut CallState)) {
 /// with the operation and the status actually received; `typed` wraps the operation's
 /// documented error body.
 pub(crate) async fn call<T, E, Fut>(
-    inner: &Inner,
+    inner: &Context,
     typed: impl FnOnce(E) -> crate::ApiErrorBody,
     fut: Fut,
 ) -> Result<T, crate::Error>
@@ -307,18 +80,18 @@ where
         .await;
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(crate::error::from_progenitor(inner, e, typed, state).await),
+        Err(e) => Err(from_progenitor(inner, e, typed, state).await),
     }
 }
 
 /// Notes which operation the call on this task is (the `pre` hook).
-pub(crate) fn record_operation(operation: &'static str) {
-    record(|s| s.operation = Some(operation));
+pub(crate) fn note_operation(operation: &'static str) {
+    note(|s| s.operation = Some(operation));
 }
 
 /// Adds the credentials to a request (the `pre` hook), only if it goes to the origin of
 /// the configured base URL.
-pub(crate) fn authenticate(inner: &Inner, request: &mut reqwest::Request) {
+pub(crate) fn authenticate(inner: &Context, request: &mut reqwest::Request) {
     if inner
         .origin
         .as_ref()
@@ -373,7 +146,7 @@ impl<'a> Operation<'a> {
 /// spans, carrying the provider and operation itself (reason, wait).
 pub(crate) async fn execute(
     client: &reqwest::Client,
-    inner: &Inner,
+    inner: &Context,
     request: reqwest::Request,
     operation: Operation<'_>,
 ) -> reqwest::Result<reqwest::Response> {
@@ -396,7 +169,7 @@ pub(crate) async fn execute(
     let finish = |outcome: reqwest::Result<reqwest::Response>| {
         let why = *not_retried.lock().unwrap_or_else(|e| e.into_inner());
         let n = attempts.load(std::sync::atomic::Ordering::Relaxed);
-        record(|s| {
+        note(|s| {
             s.attempts = n;
             s.not_retried = why;
         });
@@ -549,7 +322,7 @@ pub(crate) fn connection_failure(e: &reqwest::Error) -> Option<&'static str> {
 /// One attempt: send (following redirects), read the body, classify.
 async fn attempt(
     client: &reqwest::Client,
-    inner: &Inner,
+    inner: &Context,
     request: reqwest::Request,
     operation: Operation<'_>,
 ) -> Attempt {
@@ -573,7 +346,7 @@ async fn attempt(
 
 async fn attempt_untraced(
     client: &reqwest::Client,
-    inner: &Inner,
+    inner: &Context,
     request: reqwest::Request,
     operation: Operation<'_>,
 ) -> Attempt {
@@ -597,7 +370,7 @@ async fn attempt_untraced(
         Err(e) => return Attempt::Done(Err(e)),
     };
     let status = response.status().as_u16();
-    record(|s| s.status = Some(status));
+    note(|s| s.status = Some(status));
     let response = match read_body(response, inner.max_body_bytes).await {
         Ok(r) => r,
         // A body cut off or stalled mid-way is worth another try.
@@ -613,7 +386,7 @@ async fn attempt_untraced(
     if let (Some(recorder), Some((method, url)), Some(body), false) =
         (&inner.recorder, &sent, response_body(&response), too_large)
     {
-        let exchange = crate::record::Exchange {
+        let exchange = crate::recording::Exchange {
             provider: inner.provider,
             operation: operation.id,
             method: method.as_str(),
@@ -725,7 +498,7 @@ async fn read_body(
         }
     }
     let body = if too_large {
-        record(|s| s.failure = Some(LocalFailure::BodyTooLarge { limit }));
+        note(|s| s.failure = Some(LocalFailure::BodyTooLarge { limit }));
         bytes::Bytes::new()
     } else {
         bytes::Bytes::from(body)
@@ -818,12 +591,12 @@ pub(crate) fn check_path(
     Ok(())
 }
 
-/// Implements `ClientHooks<Inner>` for a generated `Client`: credentials in `pre`,
+/// Implements `ClientHooks<Context>` for a generated `Client`: credentials in `pre`,
 /// redirects, bounded bodies and retries in `exec`, failures found there in `post`.
 #[allow(unused_macros)]
 macro_rules! impl_client_hooks {
     () => {
-        impl progenitor_client::ClientHooks<crate::transport::Inner> for Client {
+        impl progenitor_client::ClientHooks<crate::context::Context> for Client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
@@ -836,7 +609,7 @@ macro_rules! impl_client_hooks {
                     request.url(),
                 )
                 .map_err(progenitor_client::Error::InvalidRequest)?;
-                crate::transport::record_operation(info.operation_id);
+                crate::transport::note_operation(info.operation_id);
                 crate::transport::authenticate(&self.inner, request);
                 Ok(())
             }
@@ -863,9 +636,144 @@ macro_rules! impl_client_hooks {
 #[allow(unused_imports)]
 pub(crate) use impl_client_hooks;
 
+// --- Mapping a generated call's failure to the crate's error ------------------------------
+
+use crate::error::Error;
+use crate::ApiErrorBody;
+
+/// Turns a generated client's error into the crate's. `state` is what the transport saw
+/// (the status received, a failure of its own); `typed` wraps the operation's documented
+/// error body. Every text from the server is cleaned ([`crate::context::Context::clean`]).
+pub(crate) async fn from_progenitor<E>(
+    inner: &crate::context::Context,
+    err: progenitor_client::Error<E>,
+    typed: impl FnOnce(E) -> ApiErrorBody,
+    state: CallState,
+) -> crate::Error
+where
+    E: serde::Serialize + serde::de::DeserializeOwned,
+{
+    use progenitor_client::Error as P;
+    let provider = inner.provider;
+    let operation = state.operation.unwrap_or("request");
+    if let Some(LocalFailure::BodyTooLarge { limit }) = state.failure {
+        return Error::ResponseTooLarge {
+            provider,
+            operation,
+            limit,
+        };
+    }
+    match err {
+        P::InvalidRequest(m) => Error::InvalidArgument(inner.clean(&m)),
+        P::CommunicationError(e) | P::ResponseBodyError(e) | P::InvalidUpgrade(e) => {
+            match transport_error(inner, e) {
+                Error::Transport { provider, message } => Error::Transport {
+                    provider,
+                    message: message + &state.retry_note(),
+                },
+                other => other,
+            }
+        }
+        P::ErrorResponse(rv) => {
+            let status = rv.status().as_u16();
+            let retry_after = retry_after(rv.headers());
+            let body = match inner.clean_typed(rv.into_inner()) {
+                Ok(body) => typed(body),
+                Err(text) => ApiErrorBody::Other(text),
+            };
+            classify_status(inner, operation, status, retry_after, body)
+        }
+        // An error status whose body is not the documented error body is still that error.
+        P::InvalidResponsePayload(bytes, _) if state.status.is_some_and(|s| s >= 300) => {
+            let status = state.status.unwrap_or_default();
+            let body = ApiErrorBody::Other(inner.clean_bytes(&bytes));
+            classify_status(inner, operation, status, None, body)
+        }
+        P::InvalidResponsePayload(bytes, e) => Error::Decode {
+            provider,
+            operation,
+            status: state.status.unwrap_or(200),
+            reason: inner.clean(&e.to_string()),
+            excerpt: inner.clean_bytes(&bytes),
+        },
+        P::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            let body = response.bytes().await.unwrap_or_default();
+            let body = ApiErrorBody::Other(inner.clean_bytes(&body));
+            classify_status(inner, operation, status, retry_after, body)
+        }
+        P::Custom(m) => Error::Transport {
+            provider,
+            message: inner.clean(&m),
+        },
+    }
+}
+
+/// A request that did not complete: a timeout, or a transport error without its URL and
+/// with credentials redacted, led by what kind of failure it was.
+pub(crate) fn transport_error(inner: &crate::context::Context, e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        return Error::Timeout {
+            provider: inner.provider,
+        };
+    }
+    let kind = connection_failure(&e);
+    let chain = inner.clean(&error_chain(&e.without_url()));
+    Error::Transport {
+        provider: inner.provider,
+        message: match kind {
+            Some(kind) => format!("{kind}: {chain}"),
+            None => chain,
+        },
+    }
+}
+
+/// The error for an HTTP error status: refused credentials, rate limiting, or an API error
+/// carrying the provider's body (already cleaned).
+pub(crate) fn classify_status(
+    inner: &crate::context::Context,
+    operation: &'static str,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: ApiErrorBody,
+) -> Error {
+    let provider = inner.provider;
+    match status {
+        401 | 403 => Error::Unauthorized {
+            provider,
+            status,
+            message: inner.clean(&body.to_string()),
+        },
+        429 => Error::RateLimited {
+            provider,
+            retry_after,
+        },
+        _ => Error::Api {
+            provider,
+            operation,
+            status,
+            body,
+        },
+    }
+}
+
+/// An error and its sources, on one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn retry_after_reads_seconds_and_http_dates() {
@@ -911,24 +819,5 @@ mod tests {
             &reqwest::Url::parse("https://a.com/x").unwrap()
         )
         .is_ok());
-    }
-
-    #[test]
-    fn credentials_are_scrubbed_from_text() {
-        let Some(provider) = Provider::ALL.first().copied() else {
-            return;
-        };
-        let inner = Inner::new(
-            provider,
-            Auth::KeyAndBearer {
-                key: Secret::new("key-12345"),
-                token: Secret::new("tok-67890"),
-            },
-            RetryConfig::standard(),
-        );
-        assert_eq!(
-            inner.clean("bad key-12345 and tok-67890"),
-            "bad *** and ***"
-        );
     }
 }

@@ -10,7 +10,7 @@ mod common;
 
 use assert_cmd::Command;
 use purchase_clients::mock::{demo_credentials, demo_scope, Fault, MockConfig, MockServer};
-use purchase_clients::record::{read_dir, Reply};
+use purchase_clients::recording::{read_dir, Reply};
 use purchase_clients::Provider;
 use serde_json::Value;
 use std::path::Path;

@@ -6,7 +6,7 @@
 //! skipped, with the variables to set.
 
 use super::{check_sample, KnownDeviations, Sample, SampleReport};
-use crate::transport::Inner;
+use crate::context::Context;
 use crate::{ClientOptions, Provider, Secret};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -167,7 +167,7 @@ fn report(
 
 async fn fetch(
     http: &reqwest::Client,
-    inner: &Inner,
+    inner: &Context,
     base: &str,
     call: &LiveCall,
 ) -> Result<Value, crate::Error> {
@@ -189,16 +189,16 @@ async fn fetch(
     };
     let response = crate::transport::execute(http, inner, request, operation)
         .await
-        .map_err(|e| crate::error::transport_error(inner, e))?;
+        .map_err(|e| crate::transport::transport_error(inner, e))?;
     let status = response.status().as_u16();
     let retry_after = crate::transport::retry_after(response.headers());
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| crate::error::transport_error(inner, e))?;
+        .map_err(|e| crate::transport::transport_error(inner, e))?;
     if !(200..=299).contains(&status) {
         let body = crate::ApiErrorBody::Other(inner.clean_bytes(&bytes));
-        return Err(crate::error::classify_status(
+        return Err(crate::transport::classify_status(
             inner,
             call.operation,
             status,

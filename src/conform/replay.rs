@@ -12,7 +12,7 @@
 
 use super::{decoder, Finding, Rule};
 use crate::lossless::Json;
-use crate::record::Reply;
+use crate::recording::Reply;
 use crate::Provider;
 use purchase_spec::downconvert::escape;
 use purchase_spec::observe::{Observations, Observed};
@@ -84,7 +84,7 @@ const TRANSIENT: &str = "a transient status the client retries; specs seldom doc
 pub fn replay(dir: &Path, specs: &dyn Specs) -> std::io::Result<Replay> {
     let mut out = Replay::default();
     let mut docs: BTreeMap<Provider, Result<Value, String>> = BTreeMap::new();
-    for (path, reply) in crate::record::read_dir(dir)? {
+    for (path, reply) in crate::recording::read_dir(dir)? {
         let file = path
             .strip_prefix(dir)
             .unwrap_or(&path)

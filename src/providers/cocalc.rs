@@ -11,9 +11,9 @@ include!(concat!(env!("OUT_DIR"), "/cocalc.rs"));
 
 crate::transport::impl_client_hooks!();
 
+use crate::context::{Auth, Context};
 use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
 use crate::providers::ProviderApi;
-use crate::transport::{Auth, Inner};
 use crate::{ApiErrorBody, ClientOptions, Provider, Purchase, Record, Secret};
 use futures::StreamExt;
 use std::time::Duration;
@@ -69,7 +69,9 @@ impl CoCalcClient {
         match response {
             types::GetPurchasesResponse::PurchaseList(list) => Ok(list.0),
             types::GetPurchasesResponse::PurchasesWithBalance(b) => Ok(b.purchases),
-            types::GetPurchasesResponse::ErrorResponse(e) => Err(reply_error(&self.client.inner, e)),
+            types::GetPurchasesResponse::ErrorResponse(e) => {
+                Err(reply_error(&self.client.inner, e))
+            }
         }
     }
 
@@ -223,7 +225,9 @@ mod reply {
                     },
                 )),
                 (None, Some(error)) => Ok(types::GetPurchasesResponse::ErrorResponse(
-                    types::ErrorResponse { error: error.into() },
+                    types::ErrorResponse {
+                        error: error.into(),
+                    },
                 )),
                 (None, None) => Err(de::Error::missing_field("purchases")),
             }
@@ -233,7 +237,7 @@ mod reply {
 
 /// CoCalc's HTTP-200 `{"error": ...}` reply as an error: refused credentials, throttling
 /// (with the delay it names), or an API error. Every text is cleaned.
-fn reply_error(inner: &Inner, e: types::ErrorResponse) -> crate::Error {
+fn reply_error(inner: &Context, e: types::ErrorResponse) -> crate::Error {
     let lower = e.error.to_ascii_lowercase();
     let message = inner.clean(&e.error);
     if lower.contains("signed in") || lower.contains("api key") {
@@ -252,7 +256,9 @@ fn reply_error(inner: &Inner, e: types::ErrorResponse) -> crate::Error {
             provider: Provider::CoCalc,
             operation: "get_purchases",
             status: 200,
-            body: ApiErrorBody::CoCalc(types::ErrorResponse { error: message.into() }),
+            body: ApiErrorBody::CoCalc(types::ErrorResponse {
+                error: message.into(),
+            }),
         }
     }
 }
@@ -287,7 +293,6 @@ fn delay(message: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(86_400.0)))
 }
 
-
 impl TryFrom<types::Purchase> for Purchase {
     type Error = crate::Error;
 
@@ -295,14 +300,21 @@ impl TryFrom<types::Purchase> for Purchase {
         let id = compact_str::ToCompactString::to_compact_string(&p.id);
         Ok(Purchase {
             provider: Provider::CoCalc,
-            time: Some(crate::purchase::checked_time(Provider::CoCalc, &id, "time", p.time)?),
+            time: Some(crate::purchase::checked_time(
+                Provider::CoCalc,
+                &id,
+                "time",
+                p.time,
+            )?),
             id,
             total: p.cost,
             currency: Some("USD".into()),
             status: p
                 .pending
                 .map(|pending| if pending { "pending" } else { "done" }.into()),
-            customer: p.project_id.map(|id| compact_str::ToCompactString::to_compact_string(&id)),
+            customer: p
+                .project_id
+                .map(|id| compact_str::ToCompactString::to_compact_string(&id)),
             record: Record::CoCalc(Box::new(p)),
         })
     }
@@ -331,15 +343,22 @@ impl ProviderApi for Api {
         Auth::BasicKey(credentials[0].clone())
     }
 
-    fn client(credentials: &[Secret], options: ClientOptions) -> Result<CoCalcClient, crate::Error> {
+    fn client(
+        credentials: &[Secret],
+        options: ClientOptions,
+    ) -> Result<CoCalcClient, crate::Error> {
         CoCalcClient::with_options(credentials[0].clone(), options)
     }
 
-    fn inner(client: &CoCalcClient) -> &Inner {
+    fn inner(client: &CoCalcClient) -> &Context {
         &client.client.inner
     }
 
-    fn purchase_pages(client: &CoCalcClient, _: Option<&str>, page_size: u32) -> PageStream<'static, Purchase> {
+    fn purchase_pages(
+        client: &CoCalcClient,
+        _: Option<&str>,
+        page_size: u32,
+    ) -> PageStream<'static, Purchase> {
         crate::providers::normalized_pages(client.pages(page_size), Self::inner(client))
     }
 
@@ -352,7 +371,7 @@ impl ProviderApi for Api {
         }
     }
 
-    fn error_reply(inner: &Inner, body: &[u8]) -> Option<crate::Error> {
+    fn error_reply(inner: &Context, body: &[u8]) -> Option<crate::Error> {
         let reply: types::ErrorResponse = serde_json::from_slice(body).ok()?;
         Some(reply_error(inner, reply))
     }
@@ -505,17 +524,17 @@ mod mock {
                 .await;
         }
         let rows = shared.data::<Api>();
-        let rows: Vec<&types::Purchase> =
-            if reply.is(Fault::Empty) || reply.is(Fault::EndlessEmpty) {
-                Vec::new()
-            } else if reply.is(Fault::Endless) {
-                // Always a full page: the listing never reaches a short one.
-                (offset..offset + limit as usize)
-                    .map(|i| &rows[i % rows.len()])
-                    .collect()
-            } else {
-                rows.iter().skip(offset).take(limit as usize).collect()
-            };
+        let rows: Vec<&types::Purchase> = if reply.is(Fault::Empty) || reply.is(Fault::EndlessEmpty)
+        {
+            Vec::new()
+        } else if reply.is(Fault::Endless) {
+            // Always a full page: the listing never reaches a short one.
+            (offset..offset + limit as usize)
+                .map(|i| &rows[i % rows.len()])
+                .collect()
+        } else {
+            rows.iter().skip(offset).take(limit as usize).collect()
+        };
         reply
             .json(
                 StatusCode::OK,
@@ -532,23 +551,13 @@ mod tests {
     #[test]
     fn cocalc_throttle_replies_are_recognized_with_their_delay() {
         let body = br#"{"error": "too many requests to purchases/get-purchases; try again in 3 seconds (rule: 3 per second)"}"#;
-        assert_eq!(
-            throttle_wait(body),
-            Some(Some(Duration::from_secs(3)))
-        );
+        assert_eq!(throttle_wait(body), Some(Some(Duration::from_secs(3))));
         let body = br#"{"error": "too many requests to purchases/get-purchases; try again in 1.5 minutes"}"#;
-        assert_eq!(
-            throttle_wait(body),
-            Some(Some(Duration::from_secs(90)))
-        );
-        assert_eq!(
-            throttle_wait(br#"{"error": "must be signed in"}"#),
-            None
-        );
+        assert_eq!(throttle_wait(body), Some(Some(Duration::from_secs(90))));
+        assert_eq!(throttle_wait(br#"{"error": "must be signed in"}"#), None);
         assert_eq!(throttle_wait(br#"[{"id": 1}]"#), None);
         assert_eq!(throttle_wait(b"not json"), None);
     }
-
 
     #[cfg(feature = "mock")]
     #[test]

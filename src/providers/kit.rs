@@ -10,9 +10,9 @@ include!(concat!(env!("OUT_DIR"), "/kit.rs"));
 
 crate::transport::impl_client_hooks!();
 
+use crate::context::{Auth, Context};
 use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
 use crate::providers::ProviderApi;
-use crate::transport::{Auth, Inner};
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use futures::StreamExt;
 
@@ -74,27 +74,31 @@ impl KitClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |after| {
-            let this = this.clone();
-            async move {
-                let page = this.list_page(per_page, after.as_deref()).await?;
-                let next = match (page.pagination.has_next_page, page.pagination.end_cursor) {
-                    (false, _) => None,
-                    (true, Some(cursor)) => Some(Some(cursor)),
-                    (true, None) => {
-                        return Err(crate::Error::InvalidPage {
-                            provider: Provider::Kit,
-                            operation: "list_purchases",
-                            detail: "has_next_page is true but end_cursor is null".into(),
-                        })
-                    }
-                };
-                Ok(Fetched {
-                    items: page.purchases,
-                    next,
-                })
-            }
-        })
+        paginate::pages(
+            &self.client.inner,
+            None::<compact_str::CompactString>,
+            move |after| {
+                let this = this.clone();
+                async move {
+                    let page = this.list_page(per_page, after.as_deref()).await?;
+                    let next = match (page.pagination.has_next_page, page.pagination.end_cursor) {
+                        (false, _) => None,
+                        (true, Some(cursor)) => Some(Some(cursor)),
+                        (true, None) => {
+                            return Err(crate::Error::InvalidPage {
+                                provider: Provider::Kit,
+                                operation: "list_purchases",
+                                detail: "has_next_page is true but end_cursor is null".into(),
+                            })
+                        }
+                    };
+                    Ok(Fetched {
+                        items: page.purchases,
+                        next,
+                    })
+                }
+            },
+        )
     }
 
     /// Every purchase as Kit's own record.
@@ -124,7 +128,7 @@ impl TryFrom<types::Purchase> for Purchase {
         let id = compact_str::ToCompactString::to_compact_string(&p.id);
         Ok(Purchase {
             provider: Provider::Kit,
-            time: Some(crate::purchase::record_time(
+            time: Some(crate::purchase::parse_time(
                 Provider::Kit,
                 &id,
                 "transaction_time",
@@ -167,11 +171,15 @@ impl ProviderApi for Api {
         KitClient::with_options(credentials[0].clone(), options)
     }
 
-    fn inner(client: &KitClient) -> &Inner {
+    fn inner(client: &KitClient) -> &Context {
         &client.client.inner
     }
 
-    fn purchase_pages(client: &KitClient, _: Option<&str>, page_size: u32) -> PageStream<'static, Purchase> {
+    fn purchase_pages(
+        client: &KitClient,
+        _: Option<&str>,
+        page_size: u32,
+    ) -> PageStream<'static, Purchase> {
         crate::providers::normalized_pages(client.pages(page_size), Self::inner(client))
     }
 

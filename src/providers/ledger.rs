@@ -9,9 +9,9 @@ include!(concat!(env!("OUT_DIR"), "/ledger.rs"));
 
 crate::transport::impl_client_hooks!();
 
+use crate::context::{Auth, Context};
 use crate::paginate::{self, Fetched, PageStream};
 use crate::providers::ProviderApi;
-use crate::transport::{Auth, Inner};
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use futures::StreamExt;
 
@@ -47,8 +47,7 @@ impl LedgerClient {
         if let Some(cursor) = cursor {
             call = call.cursor(cursor);
         }
-        crate::transport::call(&self.client.inner, crate::ApiErrorBody::Ledger, call.send())
-            .await
+        crate::transport::call(&self.client.inner, crate::ApiErrorBody::Ledger, call.send()).await
     }
 
     /// Every purchase, page by page, following `next` until it is absent.
@@ -57,16 +56,20 @@ impl LedgerClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |cursor| {
-            let this = this.clone();
-            async move {
-                let page = this.list_page(limit, cursor.as_deref()).await?;
-                Ok(Fetched {
-                    items: page.items,
-                    next: page.next.filter(|n| !n.is_empty()).map(Some),
-                })
-            }
-        })
+        paginate::pages(
+            &self.client.inner,
+            None::<compact_str::CompactString>,
+            move |cursor| {
+                let this = this.clone();
+                async move {
+                    let page = this.list_page(limit, cursor.as_deref()).await?;
+                    Ok(Fetched {
+                        items: page.items,
+                        next: page.next.filter(|n| !n.is_empty()).map(Some),
+                    })
+                }
+            },
+        )
     }
 }
 
@@ -115,11 +118,14 @@ impl ProviderApi for Api {
         Auth::Bearer(credentials[0].clone())
     }
 
-    fn client(credentials: &[Secret], options: ClientOptions) -> Result<LedgerClient, crate::Error> {
+    fn client(
+        credentials: &[Secret],
+        options: ClientOptions,
+    ) -> Result<LedgerClient, crate::Error> {
         LedgerClient::with_options(credentials[0].clone(), options)
     }
 
-    fn inner(client: &LedgerClient) -> &Inner {
+    fn inner(client: &LedgerClient) -> &Context {
         &client.client.inner
     }
 

@@ -6,8 +6,27 @@
 //! macro (`with_api!`, generated from `specs/providers.toml`). Nothing outside the provider
 //! files and the registry names a provider.
 
+// One module per entry of `specs/providers.toml`, under the feature that entry names (a
+// test checks that the two lists agree). The generated types carry only the spec's
+// documentation.
+#[cfg(feature = "cocalc")]
+#[allow(missing_docs)]
+pub mod cocalc;
+#[cfg(feature = "kit")]
+#[allow(missing_docs)]
+pub mod kit;
+#[cfg(feature = "fixture-providers")]
+#[allow(missing_docs)]
+pub mod ledger;
+#[cfg(feature = "subtotal")]
+#[allow(missing_docs)]
+pub mod subtotal;
+#[cfg(feature = "togai")]
+#[allow(missing_docs)]
+pub mod togai;
+
+use crate::context::{Auth, Context};
 use crate::paginate::PageStream;
-use crate::transport::{Auth, Inner};
 use crate::{ClientOptions, Error, Provider, Purchase, Secret};
 use futures::future::BoxFuture;
 use std::time::Duration;
@@ -41,7 +60,7 @@ pub trait ProviderApi: Sized + 'static {
     fn client(credentials: &[Secret], options: ClientOptions) -> Result<Self::Client, Error>;
 
     /// The client's transport state.
-    fn inner(client: &Self::Client) -> &Inner;
+    fn inner(client: &Self::Client) -> &Context;
 
     /// Every purchase, normalized, a page at a time (`scope` as [`ProviderApi::SCOPE`] asks).
     fn purchase_pages(
@@ -68,7 +87,7 @@ pub trait ProviderApi: Sized + 'static {
 
     /// An error the API sends as if it were data (CoCalc's HTTP-200 `{"error"}`), as the
     /// crate's error; `None` for a body that is not one.
-    fn error_reply(inner: &Inner, body: &[u8]) -> Option<Error> {
+    fn error_reply(inner: &Context, body: &[u8]) -> Option<Error> {
         let _ = (inner, body);
         None
     }
@@ -133,7 +152,7 @@ pub trait ProviderApi: Sized + 'static {
 #[allow(dead_code)] // not every provider pages this way, and a build may have only those
 pub(crate) fn normalized_pages<T>(
     pages: PageStream<'static, T>,
-    inner: &Inner,
+    inner: &Context,
 ) -> PageStream<'static, Purchase>
 where
     T: Send + 'static,

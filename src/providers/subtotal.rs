@@ -10,9 +10,9 @@ include!(concat!(env!("OUT_DIR"), "/subtotal.rs"));
 
 crate::transport::impl_client_hooks!();
 
+use crate::context::{Auth, Context};
 use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
 use crate::providers::ProviderApi;
-use crate::transport::{Auth, Inner};
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use futures::StreamExt;
 
@@ -70,7 +70,12 @@ impl SubtotalClient {
         if let Some(s) = starting_after {
             call = call.starting_after(s);
         }
-        crate::transport::call(&self.client.inner, crate::ApiErrorBody::Subtotal, call.send()).await
+        crate::transport::call(
+            &self.client.inner,
+            crate::ApiErrorBody::Subtotal,
+            call.send(),
+        )
+        .await
     }
 
     /// Every purchase, page by page, following the last `purchase_id` while `has_more`.
@@ -79,11 +84,14 @@ impl SubtotalClient {
             return futures::stream::once(async move { Err(e) }).boxed();
         }
         let this = self.clone();
-        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |after| {
-            let this = this.clone();
-            async move {
-                let page = this.list_page(limit, after.as_deref()).await?;
-                let next = match (page.has_more, page.purchases.last()) {
+        paginate::pages(
+            &self.client.inner,
+            None::<compact_str::CompactString>,
+            move |after| {
+                let this = this.clone();
+                async move {
+                    let page = this.list_page(limit, after.as_deref()).await?;
+                    let next = match (page.has_more, page.purchases.last()) {
                         (false, _) => None,
                         (true, Some(last)) => Some(Some(last.purchase_id.clone())),
                         (true, None) => {
@@ -94,12 +102,13 @@ impl SubtotalClient {
                             })
                         }
                     };
-                Ok(Fetched {
-                    items: page.purchases,
-                    next,
-                })
-            }
-        })
+                    Ok(Fetched {
+                        items: page.purchases,
+                        next,
+                    })
+                }
+            },
+        )
     }
 
     /// Every purchase, normalized.
@@ -121,7 +130,7 @@ impl TryFrom<types::PurchaseSummary> for Purchase {
         Ok(Purchase {
             provider: Provider::Subtotal,
             id: p.purchase_id.clone(),
-            time: Some(crate::purchase::record_time(
+            time: Some(crate::purchase::parse_time(
                 Provider::Subtotal,
                 &p.purchase_id,
                 "date",
@@ -167,15 +176,22 @@ impl ProviderApi for Api {
         }
     }
 
-    fn client(credentials: &[Secret], options: ClientOptions) -> Result<SubtotalClient, crate::Error> {
+    fn client(
+        credentials: &[Secret],
+        options: ClientOptions,
+    ) -> Result<SubtotalClient, crate::Error> {
         SubtotalClient::with_options(credentials[0].clone(), credentials[1].clone(), options)
     }
 
-    fn inner(client: &SubtotalClient) -> &Inner {
+    fn inner(client: &SubtotalClient) -> &Context {
         &client.client.inner
     }
 
-    fn purchase_pages(client: &SubtotalClient, _: Option<&str>, page_size: u32) -> PageStream<'static, Purchase> {
+    fn purchase_pages(
+        client: &SubtotalClient,
+        _: Option<&str>,
+        page_size: u32,
+    ) -> PageStream<'static, Purchase> {
         crate::providers::normalized_pages(client.pages(page_size), Self::inner(client))
     }
 
@@ -241,7 +257,7 @@ impl ProviderApi for Api {
 mod mock {
     use super::{types, Api, ProviderApi};
     use crate::mock::data::{amount, sample_rows, time, typed};
-    use crate::mock::server::{header, bearer_is, page_size, Reply, Shared};
+    use crate::mock::server::{bearer_is, header, page_size, Reply, Shared};
     use crate::mock::Fault;
     use axum::extract::{Query, State};
     use axum::http::{HeaderMap, StatusCode};
@@ -284,8 +300,7 @@ mod mock {
             let body = invalid(["header", "x-api-key"], "Field required", "missing");
             return reply.json(StatusCode::UNPROCESSABLE_ENTITY, &body).await;
         };
-        if key != Api::DEMO_CREDENTIALS[0] || !bearer_is(&headers, Api::DEMO_CREDENTIALS[1])
-        {
+        if key != Api::DEMO_CREDENTIALS[0] || !bearer_is(&headers, Api::DEMO_CREDENTIALS[1]) {
             return reply
                 .json(
                     StatusCode::UNAUTHORIZED,
@@ -326,8 +341,7 @@ mod mock {
                 }
             },
         };
-        let (page, has_more): (Vec<types::PurchaseSummary>, bool) = if reply.is(Fault::Empty)
-        {
+        let (page, has_more): (Vec<types::PurchaseSummary>, bool) = if reply.is(Fault::Empty) {
             (Vec::new(), false)
         } else if reply.is(Fault::EndlessEmpty) {
             (Vec::new(), true)
@@ -352,7 +366,6 @@ mod mock {
             )
             .await
     }
-
 }
 
 #[cfg(all(test, feature = "mock"))]

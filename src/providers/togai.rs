@@ -11,9 +11,9 @@ include!(concat!(env!("OUT_DIR"), "/togai.rs"));
 
 crate::transport::impl_client_hooks!();
 
+use crate::context::{Auth, Context};
 use crate::paginate::{self, Fetched, PageStream, PurchaseStream};
 use crate::providers::ProviderApi;
-use crate::transport::{Auth, Inner};
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use futures::{FutureExt, StreamExt};
 
@@ -98,28 +98,32 @@ impl TogaiClient {
         }
         let this = self.clone();
         let account = account_id.to_string();
-        paginate::pages(&self.client.inner, None::<compact_str::CompactString>, move |token| {
-            let this = this.clone();
-            let account = account.clone();
-            async move {
-                let page = this
-                    .list_page(&account, page_size, token.as_deref())
-                    .await?;
-                let next = page.next_token.filter(|t| !t.is_empty()).map(Some);
-                let items = match (page.data, &next) {
-                    (Some(items), _) => items,
-                    (None, None) => Vec::new(),
-                    (None, Some(_)) => {
-                        return Err(crate::Error::InvalidPage {
-                            provider: Provider::Togai,
-                            operation: "list_purchases",
-                            detail: "the page has a nextToken but no data".into(),
-                        })
-                    }
-                };
-                Ok(Fetched { items, next })
-            }
-        })
+        paginate::pages(
+            &self.client.inner,
+            None::<compact_str::CompactString>,
+            move |token| {
+                let this = this.clone();
+                let account = account.clone();
+                async move {
+                    let page = this
+                        .list_page(&account, page_size, token.as_deref())
+                        .await?;
+                    let next = page.next_token.filter(|t| !t.is_empty()).map(Some);
+                    let items = match (page.data, &next) {
+                        (Some(items), _) => items,
+                        (None, None) => Vec::new(),
+                        (None, Some(_)) => {
+                            return Err(crate::Error::InvalidPage {
+                                provider: Provider::Togai,
+                                operation: "list_purchases",
+                                detail: "the page has a nextToken but no data".into(),
+                            })
+                        }
+                    };
+                    Ok(Fetched { items, next })
+                }
+            },
+        )
     }
 
     /// Every purchase of an account, normalized (the customer is `account_id`).
@@ -154,7 +158,12 @@ impl Purchase {
         Ok(Purchase {
             provider: Provider::Togai,
             id: p.id.clone(),
-            time: Some(crate::purchase::checked_time(Provider::Togai, &p.id, "createdAt", p.created_at)?),
+            time: Some(crate::purchase::checked_time(
+                Provider::Togai,
+                &p.id,
+                "createdAt",
+                p.created_at,
+            )?),
             total: p.price,
             currency: p.invoice_currency.clone(),
             status: Some(compact_str::ToCompactString::to_compact_string(&p.status)),
@@ -172,10 +181,18 @@ impl TryFrom<types::Purchase> for Purchase {
         Ok(Purchase {
             provider: Provider::Togai,
             id: p.id.clone(),
-            time: Some(crate::purchase::checked_time(Provider::Togai, &p.id, "createdAt", p.created_at)?),
+            time: Some(crate::purchase::checked_time(
+                Provider::Togai,
+                &p.id,
+                "createdAt",
+                p.created_at,
+            )?),
             total: p.price,
             currency: p.invoice_currency.clone(),
-            status: p.status.as_ref().map(compact_str::ToCompactString::to_compact_string),
+            status: p
+                .status
+                .as_ref()
+                .map(compact_str::ToCompactString::to_compact_string),
             customer: Some(p.account_id.as_str().into()),
             record: Record::Togai(Box::new(PurchaseRecord::Fetched(p))),
         })
@@ -210,7 +227,7 @@ impl ProviderApi for Api {
         TogaiClient::with_options(credentials[0].clone(), options)
     }
 
-    fn inner(client: &TogaiClient) -> &Inner {
+    fn inner(client: &TogaiClient) -> &Context {
         &client.client.inner
     }
 
@@ -221,7 +238,9 @@ impl ProviderApi for Api {
     ) -> PageStream<'static, Purchase> {
         use futures::TryStreamExt;
         let Some(account) = scope.map(String::from) else {
-            let e = crate::Error::InvalidArgument("togai lists one account's purchases: give an account id".into());
+            let e = crate::Error::InvalidArgument(
+                "togai lists one account's purchases: give an account id".into(),
+            );
             return futures::stream::once(async move { Err(e) }).boxed();
         };
         let redactor = Self::inner(client).redactor().clone();
@@ -274,7 +293,10 @@ impl ProviderApi for Api {
             operation: "list_purchases",
             template: "/accounts/{account_id}/purchases",
             method: reqwest::Method::GET,
-            path: format!("/accounts/{}/purchases", progenitor_client::encode_path(account)),
+            path: format!(
+                "/accounts/{}/purchases",
+                progenitor_client::encode_path(account)
+            ),
             query: vec![("pageSize", "5".into())],
             body: None,
         }]
@@ -325,8 +347,14 @@ impl ProviderApi for Api {
     #[cfg(feature = "mock")]
     fn mock_routes(router: crate::mock::Router) -> crate::mock::Router {
         router
-            .route("/togai/purchases/{purchase_id}", axum::routing::get(mock::get))
-            .route("/togai/accounts/{account_id}/purchases", axum::routing::get(mock::list))
+            .route(
+                "/togai/purchases/{purchase_id}",
+                axum::routing::get(mock::get),
+            )
+            .route(
+                "/togai/accounts/{account_id}/purchases",
+                axum::routing::get(mock::list),
+            )
     }
 }
 

@@ -2,7 +2,7 @@
 
 use purchase_clients::conform::live::{check_live, LiveCredentials, LiveOutcome};
 use purchase_clients::conform::{self, KnownDeviations, SampleReport, SourceDisagreement};
-use purchase_clients::record::Recorder;
+use purchase_clients::recording::Recorder;
 use purchase_clients::{ClientOptions, Provider};
 use serde_json::json;
 use std::path::PathBuf;

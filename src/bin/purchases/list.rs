@@ -4,7 +4,7 @@ use crate::output::{Format, Writer};
 use crate::Failure;
 use futures::TryStreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use purchase_clients::record::Recorder;
+use purchase_clients::recording::Recorder;
 use purchase_clients::{AnyClient, ClientOptions, ListingLimits, Provider};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -19,8 +19,8 @@ pub(crate) fn roundtrip<T: DeserializeOwned + Serialize>(text: &str) -> Result<V
 #[serde(transparent)]
 pub(crate) struct Amount(#[serde(deserialize_with = "crate::decimal::exact")] Decimal);
 
-/// The generated type a sample (by provider and name) belongs to, as a decode function:
-/// each provider's file maps its samples.
+/// The generated type a sample (by provider and name) belongs to, as a decode function
+/// (generated from each spec beside its client).
 pub fn decoder(provider: Provider, sample: &str) -> Option<Decode> {
-    crate::with_api!(provider, A => A::decoder(sample))
+    crate::sample_decoder(provider, sample)
 }

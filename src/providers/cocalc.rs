@@ -377,17 +377,6 @@ impl ProviderApi for Api {
     }
 
     #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode> {
-        use crate::conform::decode::roundtrip;
-        let d: crate::conform::Decode = match sample {
-            "get_purchases request" => roundtrip::<types::GetPurchasesRequest>,
-            "get_purchases 200" => roundtrip::<types::GetPurchasesResponse>,
-            _ => return None,
-        };
-        Some(d)
-    }
-
-    #[cfg(feature = "conform")]
     fn live_calls(_: Option<&str>) -> Vec<crate::conform::live::LiveCall> {
         vec![crate::conform::live::LiveCall {
             operation: "get_purchases",

@@ -184,18 +184,6 @@ impl ProviderApi for Api {
     }
 
     #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode> {
-        use crate::conform::decode::roundtrip;
-        let d: crate::conform::Decode = match sample {
-            "list_purchases parameter include_total_count" => roundtrip::<bool>,
-            "list_purchases 200" => roundtrip::<types::ListPurchasesResponse>,
-            "list_purchases 401" => roundtrip::<types::ErrorResponse>,
-            _ => return None,
-        };
-        Some(d)
-    }
-
-    #[cfg(feature = "conform")]
     fn live_calls(_: Option<&str>) -> Vec<crate::conform::live::LiveCall> {
         vec![crate::conform::live::LiveCall {
             operation: "list_purchases",

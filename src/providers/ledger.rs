@@ -138,15 +138,6 @@ impl ProviderApi for Api {
     }
 
     #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode> {
-        let d: crate::conform::Decode = match sample {
-            "list_purchases 200" => crate::conform::decode::roundtrip::<types::Page>,
-            _ => return None,
-        };
-        Some(d)
-    }
-
-    #[cfg(feature = "conform")]
     fn live_calls(_: Option<&str>) -> Vec<crate::conform::live::LiveCall> {
         vec![crate::conform::live::LiveCall {
             operation: "list_purchases",

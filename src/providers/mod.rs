@@ -92,10 +92,6 @@ pub trait ProviderApi: Sized + 'static {
         None
     }
 
-    /// The decoder for a documented sample, by its name in the conformance report.
-    #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode>;
-
     /// The read-only requests the live checks make (`scope` as [`ProviderApi::SCOPE`] asks).
     #[cfg(feature = "conform")]
     fn live_calls(scope: Option<&str>) -> Vec<crate::conform::live::LiveCall>;

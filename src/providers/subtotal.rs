@@ -196,22 +196,6 @@ impl ProviderApi for Api {
     }
 
     #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode> {
-        use crate::conform::decode::{roundtrip, Amount};
-        let d: crate::conform::Decode = match sample {
-            "list_purchases 200" => roundtrip::<types::GetPurchasesResponse>,
-            "list_purchases parameter limit" => roundtrip::<std::num::NonZeroU64>,
-            "list_purchases parameter starting_after" => roundtrip::<String>,
-            "GetPurchasesResponse.has_more" => roundtrip::<bool>,
-            "GetPurchasesResponse.purchases" => roundtrip::<Vec<types::PurchaseSummary>>,
-            "PurchaseSummary.purchase_id" | "PurchaseSummary.date" => roundtrip::<String>,
-            "PurchaseSummary.total" => roundtrip::<Amount>,
-            _ => return None,
-        };
-        Some(d)
-    }
-
-    #[cfg(feature = "conform")]
     fn live_calls(_: Option<&str>) -> Vec<crate::conform::live::LiveCall> {
         vec![crate::conform::live::LiveCall {
             operation: "list_purchases",

@@ -273,20 +273,6 @@ impl ProviderApi for Api {
     }
 
     #[cfg(feature = "conform")]
-    fn decoder(sample: &str) -> Option<crate::conform::Decode> {
-        use crate::conform::decode::roundtrip;
-        let d: crate::conform::Decode = match sample {
-            "get_purchase parameter purchase_id" => roundtrip::<types::GetPurchasePurchaseId>,
-            "get_purchase 200" => roundtrip::<types::Purchase>,
-            "list_purchases parameter account_id" => roundtrip::<types::ListPurchasesAccountId>,
-            "list_purchases 200" => roundtrip::<types::ListPurchasesResponse>,
-            "response Error" => roundtrip::<types::ErrorResponse>,
-            _ => return None,
-        };
-        Some(d)
-    }
-
-    #[cfg(feature = "conform")]
     fn live_calls(scope: Option<&str>) -> Vec<crate::conform::live::LiveCall> {
         let account = scope.unwrap_or_default();
         vec![crate::conform::live::LiveCall {

@@ -373,6 +373,15 @@ macro_rules! with_api {{
 }}
 pub(crate) use with_api;
 
+/// The generated type a documented sample of `provider` decodes into, by the sample's name
+/// (generated beside each client from its spec).
+#[cfg(feature = "conform")]
+pub(crate) fn sample_decoder(provider: Provider, name: &str) -> Option<crate::conform::Decode> {{
+    match provider {{
+{decoders}
+    }}
+}}
+
 /// Each provider's spec file name, spec and overlay as checked in (read by `specs`).
 #[cfg(any(feature = "conform", feature = "mock"))]
 pub(crate) const BUILTIN_SPECS: &[(Provider, &str, &str, Option<&str>)] = &[
@@ -399,6 +408,10 @@ pub(crate) const BUILTIN_SPECS: &[(Provider, &str, &str, Option<&str>)] = &[
             e.variant, e.module
         )
         }),
+        decoders = each(registry, &|e, cfg| format!(
+            "        {cfg}\n        Provider::{} => {}::sample_decoder(name),",
+            e.variant, e.module
+        )),
         specs = each(registry, &|e, cfg| {
             format!(
             "    {cfg}\n    (Provider::{v}, \"{spec}\", include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/specs/{spec}\")), {overlay}),",

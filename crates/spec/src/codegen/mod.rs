@@ -19,6 +19,7 @@
 //!   `#[non_exhaustive]`: a field an API adds is a minor release of this crate, not a breaking
 //!   one. Callers build values with the generated builders (`Type::builder()`).
 
+pub mod extras;
 pub mod open_enums;
 mod surface;
 
@@ -104,6 +105,7 @@ pub fn generate_from_value(
 ) -> Result<String, Error> {
     let fail = |cause: String| Error::new(name, Step::Generate, cause);
     decimalize(&mut doc);
+    let doc_value = doc.clone();
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc)
         .map_err(|e| fail(format!("not a valid OpenAPI 3.0 document: {e}")))?;
 
@@ -163,6 +165,9 @@ pub fn generate_from_value(
     open_enums::open_response_enums(&mut file).map_err(fail)?;
     open_enums::check_open_enums(&file).map_err(fail)?;
     non_exhaustive_structs(&mut file);
+    file.items
+        .push(extras::params_module(&file, &doc_value).map_err(fail)?);
+    file.items.push(extras::sample_decoders(&file, &doc_value));
     let floats = find_floats(&file);
     if !floats.is_empty() {
         return Err(fail(format!(

@@ -25,6 +25,12 @@ pub fn surface(file: &syn::File) -> String {
             out.push_str(&operation_surface(s));
         }
     }
+    for item in module(&file.items, "params").unwrap_or(&[]) {
+        if let syn::Item::Struct(s) = item {
+            out.push_str("params ");
+            out.push_str(&struct_surface(s));
+        }
+    }
     out
 }
 

@@ -157,7 +157,7 @@ fn pages() -> Pages {
     });
     let subtotal = json!({"has_more": true, "purchases": last(data.get::<subtotal::Api>(), 50)});
     let togai = json!({
-        "data": last(&data.get::<togai::Api>().listed, 100),
+        "data": last(data.get::<togai::Api>(), 100),
         "nextToken": "eyJsYXN0IjoicHVyY2hhc2UuMDAwMTAwIn0=",
         "context": {"pageSize": 100, "sortOrder": "DESC"},
     });

@@ -50,7 +50,9 @@ async fn hand_written(http: &reqwest::Client, base: &str, per_page: u32) -> usiz
 
 async fn library(client: &KitClient, per_page: u32) -> usize {
     client
-        .items(per_page)
+        .list_purchases()
+        .page_size(per_page)
+        .items()
         .try_fold(0, |n, purchase| {
             black_box(purchase);
             async move { Ok(n + 1) }
@@ -68,7 +70,7 @@ async fn process_pages(client: &KitClient, per_page: u32, work: Duration) -> usi
         while Instant::now() < until {
             std::hint::spin_loop();
         }
-        count += black_box(page).len();
+        count += black_box(page).items.len();
     }
     count
 }

@@ -25,7 +25,7 @@ async fn run() -> Result<(), purchase_clients::Error> {
     // Pages of 50 (Subtotal's maximum), newest first.
     let mut pages = subtotal.pages(50);
     while let Some(page) = pages.try_next().await? {
-        for p in page {
+        for p in page.items {
             println!("{} {} {}", p.purchase_id, p.date, p.total);
         }
     }

@@ -1,9 +1,11 @@
 //! One entry point for any provider.
 
-use crate::paginate::{PageStream, PurchaseStream};
+use crate::paginate::{Cursor, ListOperation, ListRequest, PageStream, PurchaseStream};
 use crate::providers::ProviderApi;
 use crate::{ClientOptions, Error, Provider, Purchase, Secret};
+use compact_str::CompactString;
 use futures::future::BoxFuture;
+use futures::stream::{BoxStream, StreamExt};
 use std::sync::Arc;
 
 /// A client for any one provider, for code that treats them alike: [`AnyClient::purchases`]
@@ -26,25 +28,110 @@ impl std::fmt::Debug for AnyClient {
 
 /// What [`AnyClient`] needs of a provider's client, whatever the provider.
 trait Listing: Send + Sync {
-    fn pages(&self, scope: Option<&str>, page_size: u32) -> PageStream<'static, Purchase>;
+    fn pages(&self, listing: AnyList) -> PageStream<'static, Purchase>;
     fn get(&self, id: &str) -> Option<BoxFuture<'static, Result<Purchase, Error>>>;
-    fn inner(&self) -> &crate::context::Context;
+    fn context(&self) -> &crate::context::Context;
 }
 
 /// A provider's client behind [`Listing`].
 struct Erased<A: ProviderApi>(A::Client);
 
 impl<A: ProviderApi> Listing for Erased<A> {
-    fn pages(&self, scope: Option<&str>, page_size: u32) -> PageStream<'static, Purchase> {
-        A::purchase_pages(&self.0, scope, page_size)
+    fn pages(&self, listing: AnyList) -> PageStream<'static, Purchase> {
+        let params: <A::List as ListOperation>::Params =
+            match serde_json::from_value(serde_json::Value::Object(listing.params)) {
+                Ok(p) => p,
+                Err(e) => {
+                    let e = Error::InvalidArgument(format!(
+                        "{}: the parameters do not fit the spec: {e}",
+                        A::PROVIDER
+                    ));
+                    return futures::stream::once(async move { Err(e) }).boxed();
+                }
+            };
+        let mut request = ListRequest::<A::List>::new(&self.0)
+            .params(params)
+            .concurrency(listing.concurrency);
+        if let Some(size) = listing.page_size {
+            request = request.page_size(size);
+        }
+        if let Some(start) = listing.start {
+            request = request.start_from(start);
+        }
+        request = match listing.scopes {
+            Some(scopes) => request.scope_stream(scopes),
+            None => match listing.scope {
+                Some(scope) => request.scope(scope),
+                None => request,
+            },
+        };
+        request.purchase_pages()
     }
 
     fn get(&self, id: &str) -> Option<BoxFuture<'static, Result<Purchase, Error>>> {
         A::get_purchase(&self.0, id)
     }
 
-    fn inner(&self) -> &crate::context::Context {
-        A::inner(&self.0)
+    fn context(&self) -> &crate::context::Context {
+        <A::List as ListOperation>::context(&self.0)
+    }
+}
+
+/// A listing of any provider: its parameters by their names in the spec (as JSON values),
+/// a page size, where to start, and the scopes to list. From [`AnyClient::list`].
+pub struct AnyList {
+    client: AnyClient,
+    params: serde_json::Map<String, serde_json::Value>,
+    page_size: Option<u32>,
+    start: Option<Cursor>,
+    scope: Option<CompactString>,
+    scopes: Option<BoxStream<'static, Result<CompactString, Error>>>,
+    concurrency: usize,
+}
+
+impl AnyList {
+    /// Sets a parameter by its name in the spec.
+    pub fn param(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+        self.params.insert(name.into(), value);
+        self
+    }
+
+    /// Records per page (default: the provider's largest).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Starts at a cursor a previous listing gave ([`crate::paginate::Page::next`]).
+    pub fn start_from(mut self, cursor: Cursor) -> Self {
+        self.start = Some(cursor);
+        self
+    }
+
+    /// Lists the scopes a stream yields (Togai's accounts), instead of the client's own.
+    pub fn scopes(
+        mut self,
+        scopes: impl futures::Stream<Item = Result<CompactString, Error>> + Send + 'static,
+    ) -> Self {
+        self.scopes = Some(scopes.boxed());
+        self
+    }
+
+    /// At most this many scopes, and requests, at once.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Every page, normalized.
+    pub fn purchase_pages(self) -> PageStream<'static, Purchase> {
+        let client = self.client.client.clone();
+        client.pages(self)
+    }
+
+    /// Every purchase, normalized.
+    pub fn purchases(self) -> PurchaseStream<'static> {
+        crate::paginate::items(self.purchase_pages())
     }
 }
 
@@ -110,18 +197,40 @@ impl AnyClient {
     /// Finds every form of this client's credentials in text, to keep them out of what a
     /// program prints from a server's data.
     pub fn redactor(&self) -> crate::redact::Redactor {
-        self.client.inner().redactor().clone()
+        self.client.context().redactor().clone()
+    }
+
+    /// A listing to set up: parameters by their spec names, page size, start, scopes.
+    pub fn list(&self) -> AnyList {
+        AnyList {
+            client: self.clone(),
+            params: serde_json::Map::new(),
+            page_size: None,
+            start: None,
+            scope: self.scope.as_deref().map(CompactString::from),
+            scopes: None,
+            concurrency: crate::paginate::DEFAULT_CONCURRENCY,
+        }
     }
 
     /// Every purchase, normalized, a page at a time (the provider's maximum if `None`).
     pub fn purchase_pages(&self, page_size: Option<u32>) -> PageStream<'static, Purchase> {
-        let size = page_size.unwrap_or_else(|| self.max_page_size());
-        self.client.pages(self.scope.as_deref(), size)
+        let list = self.list();
+        match page_size {
+            Some(size) => list.page_size(size),
+            None => list,
+        }
+        .purchase_pages()
     }
 
     /// Every purchase, normalized, `page_size` at a time (the provider's maximum if `None`).
     pub fn purchases(&self, page_size: Option<u32>) -> PurchaseStream<'static> {
         crate::paginate::items(self.purchase_pages(page_size))
+    }
+
+    /// Whether the provider has a call to get one purchase by id.
+    pub fn has_get(&self) -> bool {
+        self.client.get("").is_some()
     }
 
     /// One purchase by id, for a provider with such a call (an error for the others).

@@ -226,8 +226,33 @@ pub struct Context {
     /// The provider's throttle replies, told apart by status and body.
     pub(crate) throttled: fn(u16, &[u8]) -> Option<Option<Duration>>,
     /// Where replies are recorded, if anywhere.
-    pub(crate) recorder: Option<crate::recording::Recorder>,
+    pub(crate) recorders: Vec<crate::recording::Recorder>,
     pub(crate) redactor: Redactor,
+    /// When the server last asked to slow down, shared by every clone of the client: a
+    /// 429 or a throttle reply to one request holds back all of them.
+    pub(crate) throttle: std::sync::Arc<Throttle>,
+}
+
+/// No request of a client leaves before the time its server last asked it to wait until.
+#[derive(Debug, Default)]
+pub(crate) struct Throttle(std::sync::Mutex<Option<tokio::time::Instant>>);
+
+impl Throttle {
+    /// Holds every request back until `until` (a later hold wins).
+    pub(crate) fn hold_until(&self, until: tokio::time::Instant) {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if held.is_none_or(|t| t < until) {
+            *held = Some(until);
+        }
+    }
+
+    /// Waits out the current hold, if any.
+    pub(crate) async fn wait(&self) {
+        let held = *self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = held {
+            tokio::time::sleep_until(until).await;
+        }
+    }
 }
 
 impl Context {
@@ -242,8 +267,9 @@ impl Context {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             origin: None,
             throttled: |_, _| None,
-            recorder: None,
+            recorders: Vec::new(),
             redactor,
+            throttle: Default::default(),
         }
     }
 

@@ -32,7 +32,7 @@ pub struct ClientOptions {
     allow_insecure_http: bool,
     user_agent: String,
     http: Option<reqwest::Client>,
-    recorder: Option<crate::recording::Recorder>,
+    recorders: Vec<crate::recording::Recorder>,
 }
 
 impl Default for ClientOptions {
@@ -49,7 +49,7 @@ impl Default for ClientOptions {
             allow_insecure_http: false,
             user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")).into(),
             http: None,
-            recorder: None,
+            recorders: Vec::new(),
         }
     }
 }
@@ -122,10 +122,17 @@ impl ClientOptions {
     }
 
     /// Saves every reply the client receives (retries and error replies included) with
-    /// `recorder`, credentials and their echoes never written: see [`crate::record`].
+    /// `recorder`, credentials and their echoes never written: see [`crate::recording`].
     /// Recording changes nothing a call returns.
     pub fn record(mut self, recorder: crate::recording::Recorder) -> Self {
-        self.recorder = Some(recorder);
+        self.recorders = vec![recorder];
+        self
+    }
+
+    /// Records into `recorder` too, beside any recorder already set.
+    #[cfg(feature = "conform")]
+    pub(crate) fn also_record(mut self, recorder: crate::recording::Recorder) -> Self {
+        self.recorders.push(recorder);
         self
     }
 
@@ -198,7 +205,7 @@ impl ClientOptions {
         inner.limits = self.limits;
         inner.max_body_bytes = self.max_body_bytes;
         inner.origin = reqwest::Url::parse(&base).ok().map(|u| u.origin());
-        inner.recorder = self.recorder.clone();
+        inner.recorders = self.recorders.clone();
         let http = match &self.http {
             Some(client) => client.clone(),
             None => self.build_http_client()?,

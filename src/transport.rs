@@ -223,15 +223,27 @@ pub(crate) async fn execute(
     let result = one
         .retry(backoff)
         .sleep(tokio::time::sleep)
-        .adjust(|(_, server_wait): &(_, Option<Duration>), backoff_wait| {
-            // No wait from the backoff means the attempts are used up.
-            let wait = backoff_wait.map(|b| server_wait.unwrap_or(b))?;
-            let within = start.elapsed() + wait <= retry.max_elapsed;
-            if !within {
-                set_not_retried("the next wait would pass the retry policy's time budget");
-            }
-            within.then_some(wait)
-        })
+        .adjust(
+            |(outcome, server_wait): &(reqwest::Result<reqwest::Response>, Option<Duration>),
+             backoff_wait| {
+                // No wait from the backoff means the attempts are used up.
+                let wait = backoff_wait.map(|b| server_wait.unwrap_or(b))?;
+                // A server that asks to slow down (429, a throttle reply, a Retry-After) asks
+                // it of every request of this client, not only of this one.
+                let throttled =
+                    matches!(outcome, Ok(r) if matches!(r.status().as_u16(), 200 | 429));
+                if throttled || server_wait.is_some() {
+                    inner
+                        .throttle
+                        .hold_until(tokio::time::Instant::now() + wait);
+                }
+                let within = start.elapsed() + wait <= retry.max_elapsed;
+                if !within {
+                    set_not_retried("the next wait would pass the retry policy's time budget");
+                }
+                within.then_some(wait)
+            },
+        )
         .notify(
             |(outcome, _): &(reqwest::Result<reqwest::Response>, _), wait| {
                 tracing::info!(
@@ -350,15 +362,14 @@ async fn attempt_untraced(
     request: reqwest::Request,
     operation: Operation<'_>,
 ) -> Attempt {
+    inner.throttle.wait().await;
     let transient = |outcome, wait, timed_out| Attempt::Transient {
         outcome,
         wait,
         timed_out,
     };
-    let sent = inner
-        .recorder
-        .as_ref()
-        .map(|_| (request.method().clone(), request.url().clone()));
+    let sent =
+        (!inner.recorders.is_empty()).then(|| (request.method().clone(), request.url().clone()));
     let response = match send(client, request).await {
         Ok(r) => r,
         // The connection failed or closed under the request: every operation here reads,
@@ -383,20 +394,20 @@ async fn attempt_untraced(
     let too_large = CALL
         .try_with(|s| s.borrow().failure.is_some())
         .unwrap_or(false);
-    if let (Some(recorder), Some((method, url)), Some(body), false) =
-        (&inner.recorder, &sent, response_body(&response), too_large)
-    {
-        let exchange = crate::recording::Exchange {
-            provider: inner.provider,
-            operation: operation.id,
-            method: method.as_str(),
-            template: operation.template,
-            url,
-            status,
-            headers: response.headers(),
-            body,
-        };
-        recorder.save(exchange, &inner.redactor);
+    if let (Some((method, url)), Some(body), false) = (&sent, response_body(&response), too_large) {
+        for recorder in &inner.recorders {
+            let exchange = crate::recording::Exchange {
+                provider: inner.provider,
+                operation: operation.id,
+                method: method.as_str(),
+                template: operation.template,
+                url,
+                status,
+                headers: response.headers(),
+                body,
+            };
+            recorder.save(exchange, &inner.redactor);
+        }
     }
     match status {
         429 | 500 | 502 | 503 | 504 => {

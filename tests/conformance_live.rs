@@ -134,8 +134,8 @@ async fn undescribed_fields_and_schema_violations_in_a_live_page_are_reported() 
     let unknown = reports[0]
         .findings
         .iter()
-        .find(|f| f.rule == Rule::UnknownField)
-        .unwrap();
+        .find(|f| f.rule == Rule::UndocumentedField)
+        .unwrap_or_else(|| panic!("{:?}", reports[0].findings));
     assert!(
         unknown.detail.contains("/purchases/0/loyalty_points"),
         "{}",

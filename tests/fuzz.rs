@@ -20,7 +20,7 @@
 use base64::Engine;
 use futures::StreamExt;
 use proptest::prelude::*;
-use purchase_clients::conform::live::fetch_bodies;
+use purchase_clients::conform::live::live_replies;
 use purchase_clients::mock::{demo_credentials, demo_scope, wire_json, MockConfig, MockServer};
 use purchase_clients::{
     AnyClient, ClientOptions, ListingLimits, Provider, Purchase, RetryConfig, Secret,
@@ -318,12 +318,13 @@ async fn mock_pages() -> Vec<(Provider, String, Value)> {
             .map(|c| Secret::new(*c))
             .collect();
         let options = ClientOptions::default().base_url(mock.base_url(provider));
-        let bodies = fetch_bodies(provider, &credentials, demo_scope(provider), &options)
+        let replies = live_replies(provider, &credentials, demo_scope(provider), &options)
             .await
             .unwrap();
-        assert!(!bodies.is_empty(), "{provider}");
-        for (call, body) in bodies {
-            out.push((provider, format!("{} 200", call.operation), body));
+        assert!(!replies.is_empty(), "{provider}");
+        for (operation, status, body) in replies {
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            out.push((provider, format!("{operation} {status}"), body));
         }
     }
     out
@@ -456,7 +457,7 @@ proptest! {
         });
         for page in pages {
             match page {
-                Ok(records) => records.into_iter().for_each(|p| check_record(Ok(p))),
+                Ok(page) => page.items.into_iter().for_each(|p| check_record(Ok(p))),
                 Err(e) => {
                     let shown = format!("{e}\n{e:?}");
                     assert_clean(*provider, "client error", &shown);

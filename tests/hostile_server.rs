@@ -329,7 +329,10 @@ async fn a_streamed_body_over_the_limit_is_an_error_not_read_further() {
         .base_url(format!("http://{addr}"))
         .max_body_bytes(500);
     let kit = KitClient::with_options("kit-token-1", options).unwrap();
-    let err = kit.list_page(10, None).await.unwrap_err();
+    let err = futures::StreamExt::next(&mut kit.pages(10))
+        .await
+        .unwrap()
+        .unwrap_err();
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: 500, .. }),
         "{err}"

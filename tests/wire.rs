@@ -4,6 +4,14 @@
 
 mod common;
 
+/// The first page of a listing, which must come.
+async fn first_page<T>(
+    mut pages: purchase_clients::paginate::PageStream<'static, T>,
+) -> purchase_clients::paginate::Page<T> {
+    use futures::StreamExt;
+    pages.next().await.expect("a first page").unwrap()
+}
+
 use purchase_clients::{
     ApiErrorBody, CoCalcClient, Error, KitClient, Provider, SubtotalClient, TogaiClient,
 };
@@ -83,11 +91,12 @@ async fn subtotal_list_purchases_sends_its_query_and_both_credentials() {
     let client =
         SubtotalClient::with_options("api-key-1", "conn-token-1", common::options(&server, ""))
             .unwrap();
-    client
-        .list_page(25, Some("01J51S0JYV6N7K1030CV1ZJH30"))
-        .await
-        .unwrap();
-    client.list_page(50, None).await.unwrap();
+    let request = client
+        .list_purchases()
+        .page_size(25)
+        .start_from("01J51S0JYV6N7K1030CV1ZJH30");
+    first_page(request.pages()).await;
+    first_page(client.list_purchases().pages()).await;
     let requests = common::requests(&server).await;
     let (first, second) = (&requests[0], &requests[1]);
     assert_eq!(first.method.as_str(), "GET");
@@ -157,11 +166,19 @@ async fn togai_path_parameters_are_percent_encoded_into_one_segment() {
 async fn togai_list_purchases_sends_page_size_and_next_token_only_when_given() {
     let server = answering(json!({"data": []})).await;
     let client = TogaiClient::with_options("tok-1", common::options(&server, "")).unwrap();
-    client
-        .list_page("ACC 1/2", 100, Some("tok/en="))
-        .await
-        .unwrap();
-    client.list_page("ACC00001", 1, None).await.unwrap();
+    let request = client
+        .list_purchases()
+        .scope("ACC 1/2")
+        .start_from("tok/en=");
+    first_page(request.pages()).await;
+    first_page(
+        client
+            .list_purchases()
+            .scope("ACC00001")
+            .page_size(1)
+            .pages(),
+    )
+    .await;
     let requests = common::requests(&server).await;
     assert_eq!(requests[0].url.path(), "/accounts/ACC%201%2F2/purchases");
     assert_eq!(
@@ -185,7 +202,14 @@ async fn kit_list_purchases_sends_cursor_page_size_and_flags() {
                       "start_cursor": "a", "end_cursor": "b", "per_page": 10}});
     let server = answering(page).await;
     let client = KitClient::with_options("kit-tok", common::options(&server, "")).unwrap();
-    client.list_page(10, Some("WzFd")).await.unwrap();
+    first_page(
+        client
+            .list_purchases()
+            .page_size(10)
+            .start_from("WzFd")
+            .pages(),
+    )
+    .await;
     client
         .generated()
         .list_purchases()
@@ -325,7 +349,7 @@ async fn a_client_of_ones_own_carries_its_headers_and_the_crates_credentials() {
         .unwrap();
     let options = common::options(&server, "").http_client(own);
     let client = KitClient::with_options("kit-tok", options).unwrap();
-    client.list_page(10, None).await.unwrap();
+    first_page(client.list_purchases().page_size(10).pages()).await;
     let request = only_request(&server).await;
     // The request went through the client given: its default header is there, and the
     // crate still added the credential and its own headers.

@@ -1,15 +1,18 @@
 //! Live conformance (opt-in): the same checks on what the real APIs send today.
 //!
-//! For each provider whose credentials are in the environment, one read-only page is
-//! fetched per operation and checked like a documented sample: schema violations and
-//! fields the spec does not describe are reported. A provider without credentials is
-//! skipped, with the variables to set.
+//! For each provider whose credentials are in the environment, the real client lists one
+//! small page (and, where the API has the call, gets the first purchase listed) with a
+//! [`Recorder`](crate::recording::Recorder); the replies it recorded are then checked by
+//! the replay checker ([`super::replay`]): schema, decoding, an exact round trip, and what
+//! the spec does not describe. There is no second HTTP path: what is checked is what the
+//! client received. A provider without credentials is skipped, with the variables to set.
 
-use super::{check_sample, KnownDeviations, Sample, SampleReport};
-use crate::context::Context;
-use crate::{ClientOptions, Provider, Secret};
-use serde_json::Value;
+use super::replay::{replay, BuiltinSpecs, ReplyReport};
+use super::{KnownDeviations, Rule, SampleReport};
+use crate::{AnyClient, ClientOptions, Provider, Secret};
+use futures::StreamExt;
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Credentials for the live checks, per provider: its credentials and, for a provider whose
 /// listing needs one, its scope.
@@ -27,7 +30,7 @@ impl LiveCredentials {
         for p in Provider::ALL {
             let credentials: Option<Vec<Secret>> =
                 p.credential_variables().iter().map(|v| var(v)).collect();
-            let scope = crate::with_api!(*p, A => A::SCOPE.map(|(_, variable)| variable));
+            let scope = crate::providers::paging(*p).scope.map(|s| s.variable);
             let scope_value = scope.map(|v| var(v).map(|s| s.expose().to_string()));
             match (credentials, scope_value) {
                 (Some(c), None) => {
@@ -69,152 +72,150 @@ pub enum LiveOutcome {
     Failed(crate::Error),
 }
 
-/// One request of the live check: operation, path template, method, path, query, body.
-#[derive(Debug, Clone)]
-pub struct LiveCall {
-    /// The operation id.
-    pub operation: &'static str,
-    /// The operation's path template.
-    pub template: &'static str,
-    /// The method.
-    pub method: reqwest::Method,
-    /// The path, parameters filled in.
-    pub path: String,
-    /// Query parameters.
-    pub query: Vec<(&'static str, String)>,
-    /// A JSON body.
-    pub body: Option<Value>,
-}
-
-/// Runs the live checks for `provider` with `options` (base URL, timeouts, retries).
+/// Runs the live checks for `provider` with `options` (base URL, timeouts, retries; a
+/// recorder set there also gets the replies).
 pub async fn check_live(
     provider: Provider,
     credentials: &LiveCredentials,
     options: &ClientOptions,
     known: &KnownDeviations,
 ) -> LiveOutcome {
+    let _ = known;
     let Some((secrets, scope)) = credentials.get(provider) else {
         let mut vars: Vec<&str> = provider.credential_variables().to_vec();
-        if let Some(v) = crate::with_api!(provider, A => A::SCOPE.map(|(_, v)| v)) {
-            vars.push(v);
+        if let Some(s) = crate::providers::paging(provider).scope {
+            vars.push(s.variable);
         }
         return LiveOutcome::Skipped(format!(
             "set {} to check {provider} live",
             vars.join(" and ")
         ));
     };
-    let (documented, names) = match (super::documented(provider), super::normalized(provider)) {
-        (Ok(d), Ok(n)) => (d, n),
-        (Err(e), _) | (_, Err(e)) => return LiveOutcome::Failed(crate::Error::Config(e)),
+    let dir = match Scratch::new(provider) {
+        Ok(d) => d,
+        Err(e) => return LiveOutcome::Failed(crate::Error::Config(e)),
     };
-    let bodies = match fetch_bodies(provider, secrets, scope.as_deref(), options).await {
-        Ok(bodies) => bodies,
-        Err(e) => return LiveOutcome::Failed(e),
+    let fetched = record_live_calls(provider, secrets, scope.as_deref(), options, &dir.0).await;
+    let reports = match replay(&dir.0, &BuiltinSpecs) {
+        Ok(r) => r.reports,
+        Err(e) => {
+            let e = format!(
+                "cannot read the replies recorded in {}: {e}",
+                dir.0.display()
+            );
+            return LiveOutcome::Failed(crate::Error::Config(e));
+        }
     };
-    let reports = bodies
-        .into_iter()
-        .map(|(call, body)| report(provider, &documented, &names, &call, body, known))
-        .collect();
-    LiveOutcome::Checked(reports)
+    // A reply that does not decode fails the listing, and is what the check reports; a
+    // refusal, an error reply or a failure before any reply is the outcome itself.
+    match fetched {
+        Err(e) if !matches!(e, crate::Error::Decode { .. }) => LiveOutcome::Failed(e),
+        _ => LiveOutcome::Checked(
+            reports
+                .iter()
+                .map(|r| as_sample_report(provider, r))
+                .collect(),
+        ),
+    }
 }
 
-/// Makes the live checks' read-only requests (and their follow-ups) to `provider` and
-/// returns every reply's body as JSON, with the request it answered.
-pub async fn fetch_bodies(
+/// The live calls, made by the real client recording into `dir`: one page of five purchases,
+/// and the first one by id where the API has that call. Every reply is recorded, errors
+/// included; the first error ends the calls.
+pub async fn record_live_calls(
     provider: Provider,
-    credentials: &[Secret],
+    secrets: &[Secret],
     scope: Option<&str>,
     options: &ClientOptions,
-) -> Result<Vec<(LiveCall, Value)>, crate::Error> {
-    let (base, http, inner) = crate::with_api!(provider, A => options.connect::<A>(credentials))?;
-    let mut out = Vec::new();
-    let mut pending = crate::with_api!(provider, A => A::live_calls(scope));
-    while let Some(call) = pending.pop() {
-        let body = fetch(&http, &inner, &base, &call).await?;
-        if let Some(next) = crate::with_api!(provider, A => A::live_follow_up(&call, &body)) {
-            pending.push(next);
-        }
-        out.push((call, body));
+    dir: &Path,
+) -> Result<(), crate::Error> {
+    let recorder = crate::recording::Recorder::create(dir)
+        .map_err(|e| crate::Error::Config(format!("cannot record into {}: {e}", dir.display())))?;
+    let options = options.clone().also_record(recorder).prefetch(0);
+    let client = AnyClient::with_credentials(provider, secrets, scope, options)?;
+    let size = 5.min(provider.max_page_size());
+    let first = client.list().page_size(size).purchase_pages().next().await;
+    let page = match first {
+        Some(page) => page?,
+        None => return Ok(()),
+    };
+    if let (true, Some(p)) = (client.has_get(), page.items.first()) {
+        client.get_purchase(&p.id).await?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// A live reply checked like a documented sample; known deviations of the documented
-/// samples do not excuse it.
-fn report(
-    provider: Provider,
-    documented: &Value,
-    names: &Value,
-    call: &LiveCall,
-    body: Value,
-    known: &KnownDeviations,
-) -> SampleReport {
-    let sample = Sample {
+/// A reply's findings as a row of the conformance report.
+fn as_sample_report(provider: Provider, r: &ReplyReport) -> SampleReport {
+    let has = |rules: &[Rule]| r.findings.iter().any(|f| rules.contains(&f.rule));
+    SampleReport {
         provider,
-        operation: call.operation.to_string(),
-        name: format!("{} 200", call.operation),
-        pointer: format!("live {} {}", call.method, call.path),
-        value: body,
-        schema_pointer: super::response_schema_pointer(names, call.operation, "200"),
-    };
-    let mut report = check_sample(&super::spec_file(provider), documented, &sample, known);
-    report.sample = format!("{} (live)", report.sample);
-    for finding in &mut report.findings {
-        finding.known = None;
+        file: super::spec_file(provider),
+        operation: r.operation.clone(),
+        sample: format!("{} {} (live)", r.operation, r.status),
+        schema_valid: !has(&[Rule::Schema]),
+        decodes: !has(&[Rule::Decode, Rule::Unmapped]),
+        round_trips: !has(&[
+            Rule::Decode,
+            Rule::Unmapped,
+            Rule::RoundTrip,
+            Rule::UnknownField,
+        ]),
+        findings: r
+            .findings
+            .iter()
+            .cloned()
+            .map(|mut f| {
+                f.known = None;
+                f
+            })
+            .collect(),
+        typed: None,
     }
-    report
 }
 
-async fn fetch(
-    http: &reqwest::Client,
-    inner: &Context,
-    base: &str,
-    call: &LiveCall,
-) -> Result<Value, crate::Error> {
-    let url = format!("{base}{}", call.path);
-    let mut builder = http
-        .request(call.method.clone(), &url)
-        .header(reqwest::header::ACCEPT, "application/json")
-        .query(&call.query);
-    if let Some(body) = &call.body {
-        builder = builder.json(body);
-    }
-    let mut request = builder
-        .build()
-        .map_err(|e| crate::Error::Config(format!("cannot build the request: {e}")))?;
-    crate::transport::authenticate(inner, &mut request);
-    let operation = crate::transport::Operation {
-        id: call.operation,
-        template: call.template,
-    };
-    let response = crate::transport::execute(http, inner, request, operation)
-        .await
-        .map_err(|e| crate::transport::transport_error(inner, e))?;
-    let status = response.status().as_u16();
-    let retry_after = crate::transport::retry_after(response.headers());
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| crate::transport::transport_error(inner, e))?;
-    if !(200..=299).contains(&status) {
-        let body = crate::ApiErrorBody::Other(inner.clean_bytes(&bytes));
-        return Err(crate::transport::classify_status(
-            inner,
-            call.operation,
-            status,
-            retry_after,
-            body,
+/// A folder of its own for one live check, removed afterwards.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(provider: Provider) -> Result<Self, String> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!(
+            "purchases-live-{provider}-{}-{stamp}-{n}",
+            std::process::id()
         ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(Scratch(dir))
     }
-    // Some providers report errors as data, with HTTP 200.
-    if let Some(e) = crate::with_api!(inner.provider, A => A::error_reply(inner, &bytes)) {
-        return Err(e);
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
-    serde_json::from_slice(&bytes).map_err(|e| crate::Error::Decode {
-        provider: inner.provider,
-        operation: call.operation,
-        status,
-        reason: inner.clean(&e.to_string()),
-        excerpt: inner.clean_bytes(&bytes),
-    })
+}
+
+/// Every reply a live check of `provider` receives (operation, status, body), as the
+/// tests and the fuzzer use them.
+pub async fn live_replies(
+    provider: Provider,
+    secrets: &[Secret],
+    scope: Option<&str>,
+    options: &ClientOptions,
+) -> Result<Vec<(String, u16, Vec<u8>)>, crate::Error> {
+    let dir = Scratch::new(provider).map_err(crate::Error::Config)?;
+    record_live_calls(provider, secrets, scope, options, &dir.0).await?;
+    let replies = crate::recording::read_dir(&dir.0)
+        .map_err(|e| crate::Error::Config(format!("cannot read the replies: {e}")))?;
+    Ok(replies
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .map(|r| (r.operation, r.status, r.body))
+        .collect())
 }

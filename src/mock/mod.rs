@@ -27,10 +27,11 @@
 
 pub(crate) mod data;
 pub mod drift;
+mod pager;
 pub(crate) mod server;
 
 pub use data::DataSet;
-pub use server::{Fault, MockConfig, MockServer, RateLimited, Shared};
+pub use server::{Fault, MockConfig, MockServer, Shared};
 
 /// The router each provider adds its routes to.
 pub type Router = axum::Router<std::sync::Arc<Shared>>;
@@ -38,13 +39,13 @@ pub type Router = axum::Router<std::sync::Arc<Shared>>;
 /// The credentials the mock accepts for `provider` (they are not secrets), in the order
 /// the provider's client takes them.
 pub fn demo_credentials(provider: crate::Provider) -> &'static [&'static str] {
-    crate::with_api!(provider, A => A::DEMO_CREDENTIALS)
+    crate::with_api!(provider, A => A::MOCK.credentials)
 }
 
 /// The scope the mock's purchases of `provider` belong to, when its listing needs one
 /// (Togai's account).
 pub fn demo_scope(provider: crate::Provider) -> Option<&'static str> {
-    crate::with_api!(provider, A => A::DEMO_SCOPE)
+    crate::with_api!(provider, A => A::MOCK.scope)
 }
 
 /// A client of `provider` for the mock at `base_url`, with the demo credentials.

@@ -1,7 +1,7 @@
 //! The mock's HTTP server (axum).
 
 use super::{amount_keys, to_json_with_amounts, DataSet};
-use crate::providers::ProviderApi;
+
 use crate::Provider;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -141,9 +141,9 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// What the mock serves for `A`.
-    pub(crate) fn data<A: ProviderApi>(&self) -> &A::MockData {
-        self.data.get::<A>()
+    /// What the mock serves.
+    pub(crate) fn data(&self) -> &DataSet {
+        &self.data
     }
 }
 
@@ -177,7 +177,7 @@ impl MockServer {
         });
         let mut routes = super::Router::new();
         for p in Provider::ALL {
-            routes = crate::with_api!(*p, A => A::mock_routes(routes));
+            routes = crate::with_api!(*p, A => super::pager::routes::<A>(routes));
         }
         let app = routes
             .layer(axum::middleware::from_fn_with_state(
@@ -271,41 +271,6 @@ fn json_response(status: StatusCode, text: String) -> Response {
     r
 }
 
-/// A request header's value, if it is text.
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// Whether the request carries `Authorization: Bearer <token>`.
-pub(crate) fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
-    header(headers, "authorization") == Some(&format!("Bearer {token}"))
-}
-
-/// A page size from the query: `default` when absent, an error message when outside
-/// `1..=max` or not a number.
-pub(crate) fn page_size(
-    q: &HashMap<String, String>,
-    name: &str,
-    default: usize,
-    max: usize,
-) -> Result<usize, String> {
-    match q.get(name).map(|s| s.parse::<usize>()) {
-        None => Ok(default),
-        Some(Ok(n)) if (1..=max).contains(&n) => Ok(n),
-        Some(_) => Err(format!("{name} must be between 1 and {max}")),
-    }
-}
-
-/// How each API answers a throttled request.
-pub struct RateLimited {
-    /// The status.
-    pub status: u16,
-    /// The body.
-    pub body: Value,
-    /// Whether a `Retry-After: 1` header comes with it.
-    pub retry_after: bool,
-}
-
 /// One request being answered: which API, which fault applies.
 pub(crate) struct Reply<'a> {
     shared: &'a Shared,
@@ -375,7 +340,8 @@ impl<'a> Reply<'a> {
                 echoed.join(" "),
                 "\u{1b}[2J\u{7}\u{1b}]0;owned\u{7}",
             );
-            let (status, body) = crate::with_api!(self.provider, A => (A::MOCK_ERROR_STATUS, A::mock_error_body(&message)));
+            let (status, body) =
+                crate::with_api!(self.provider, A => (A::MOCK.echo, (A::MOCK.error)(&message)));
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
             return Some(json_response(status, body.to_string()));
         }
@@ -411,11 +377,11 @@ impl<'a> Reply<'a> {
                 return (StatusCode::SERVICE_UNAVAILABLE, "service unavailable").into_response()
             }
             Some(Fault::RateLimit) => {
-                let limited = crate::with_api!(self.provider, A => A::mock_rate_limited());
-                let status =
-                    StatusCode::from_u16(limited.status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-                let mut r = json_response(status, limited.body.to_string());
-                if limited.retry_after {
+                let (status, body, retry_after) =
+                    crate::with_api!(self.provider, A => (A::MOCK.throttled)());
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+                let mut r = json_response(status, body.to_string());
+                if retry_after {
                     r.headers_mut()
                         .insert("retry-after", HeaderValue::from_static("1"));
                 }
@@ -435,7 +401,7 @@ impl<'a> Reply<'a> {
 
     /// An error in the API's own shape.
     pub(crate) async fn error(&self, status: StatusCode, message: &str) -> Response {
-        let body = crate::with_api!(self.provider, A => A::mock_error_body(message));
+        let body = crate::with_api!(self.provider, A => (A::MOCK.error)(message));
         self.json(status, &body).await
     }
 }

@@ -1,10 +1,11 @@
-//! What makes a provider: one type implementing [`ProviderApi`], in one file under
-//! `src/providers/`, listed once in `specs/providers.toml`.
+//! What makes a provider: one type describing it ([`ProviderApi`] and its list operation's
+//! [`ListOperation`]), in one file under `src/providers/`, listed once in
+//! `specs/providers.toml`.
 //!
-//! Generic code — [`crate::AnyClient`], the transport, conformance, the mock, the command
-//! line — reaches a provider only through this trait, by way of the registry's one dispatch
-//! macro (`with_api!`, generated from `specs/providers.toml`). Nothing outside the provider
-//! files and the registry names a provider.
+//! Generic code — [`crate::AnyClient`], the pager, the transport, conformance, the mock, the
+//! command line — reaches a provider only through these traits, by way of the registry's
+//! one dispatch macro (`with_api!`, generated from `specs/providers.toml`). Nothing outside
+//! the provider files and the registry names a provider.
 
 // One module per entry of `specs/providers.toml`, under the feature that entry names (a
 // test checks that the two lists agree). The generated types carry only the spec's
@@ -25,13 +26,18 @@ pub mod subtotal;
 #[allow(missing_docs)]
 pub mod togai;
 
-use crate::context::{Auth, Context};
-use crate::paginate::PageStream;
+#[cfg(feature = "mock")]
+pub mod synthetic;
+
+use crate::context::Auth;
+use crate::paginate::{ListOperation, Paging};
 use crate::{ClientOptions, Error, Provider, Purchase, Secret};
 use futures::future::BoxFuture;
 use std::time::Duration;
 
-/// Everything provider-specific, as one type.
+/// A provider, described: generic code (the client's pager, the embedded mock, conformance,
+/// the command line) interprets the description, so a provider's file holds what is
+/// particular to it and nothing else.
 pub trait ProviderApi: Sized + 'static {
     /// Which provider this is.
     const PROVIDER: Provider;
@@ -40,11 +46,9 @@ pub trait ProviderApi: Sized + 'static {
     /// The environment variables the credentials are read from, in the order
     /// [`ProviderApi::client`] takes them.
     const CREDENTIALS: &'static [&'static str];
-    /// What a listing needs besides the page size (Togai lists one account's purchases):
-    /// its name for users, and the environment variable the live checks read it from.
-    const SCOPE: Option<(&'static str, &'static str)> = None;
-    /// The largest page the API serves.
-    const MAX_PAGE_SIZE: u32;
+    /// What the embedded mock serves and how it answers (feature `mock`).
+    #[cfg(feature = "mock")]
+    const MOCK: MockSpec;
 
     /// The provider's documented error body.
     type ErrorBody: std::fmt::Debug + std::fmt::Display + Clone + PartialEq + Send + Sync;
@@ -52,6 +56,8 @@ pub trait ProviderApi: Sized + 'static {
     type Record: std::fmt::Debug + Clone + PartialEq + Send + Sync;
     /// The provider's client.
     type Client: Clone + Send + Sync + 'static;
+    /// Its list operation: parameters, paging, records.
+    type List: ListOperation<Client = Self::Client>;
 
     /// How the credentials (in [`ProviderApi::CREDENTIALS`] order) go on the wire.
     fn auth(credentials: &[Secret]) -> Auth;
@@ -59,15 +65,13 @@ pub trait ProviderApi: Sized + 'static {
     /// A client with these credentials and options.
     fn client(credentials: &[Secret], options: ClientOptions) -> Result<Self::Client, Error>;
 
-    /// The client's transport state.
-    fn inner(client: &Self::Client) -> &Context;
-
-    /// Every purchase, normalized, a page at a time (`scope` as [`ProviderApi::SCOPE`] asks).
-    fn purchase_pages(
-        client: &Self::Client,
-        scope: Option<&str>,
-        page_size: u32,
-    ) -> PageStream<'static, Purchase>;
+    /// For a reply that is really a throttle (CoCalc answers one with HTTP 200), the wait
+    /// it asks for (`Some(None)` when it names none). The transport retries it, and holds
+    /// back every request of the client until then.
+    fn throttled(status: u16, body: &[u8]) -> Option<Option<Duration>> {
+        let _ = (status, body);
+        None
+    }
 
     /// One purchase by id, where the API has such a call.
     fn get_purchase(
@@ -77,89 +81,59 @@ pub trait ProviderApi: Sized + 'static {
         let _ = (client, id);
         None
     }
-
-    /// For a reply that is really a throttle (CoCalc answers one with HTTP 200), the wait
-    /// it asks for (`Some(None)` when it names none). The transport retries it.
-    fn throttled(status: u16, body: &[u8]) -> Option<Option<Duration>> {
-        let _ = (status, body);
-        None
-    }
-
-    /// An error the API sends as if it were data (CoCalc's HTTP-200 `{"error"}`), as the
-    /// crate's error; `None` for a body that is not one.
-    fn error_reply(inner: &Context, body: &[u8]) -> Option<Error> {
-        let _ = (inner, body);
-        None
-    }
-
-    /// The read-only requests the live checks make (`scope` as [`ProviderApi::SCOPE`] asks).
-    #[cfg(feature = "conform")]
-    fn live_calls(scope: Option<&str>) -> Vec<crate::conform::live::LiveCall>;
-
-    /// A request the live checks make after `call` answered `body` (Togai: fetch the
-    /// first listed purchase).
-    #[cfg(feature = "conform")]
-    fn live_follow_up(
-        call: &crate::conform::live::LiveCall,
-        body: &serde_json::Value,
-    ) -> Option<crate::conform::live::LiveCall> {
-        let _ = (call, body);
-        None
-    }
-
-    /// The credentials the embedded mock accepts (not secrets), in
-    /// [`ProviderApi::CREDENTIALS`] order.
-    #[cfg(feature = "mock")]
-    const DEMO_CREDENTIALS: &'static [&'static str];
-    /// The scope the mock's purchases belong to, when the listing needs one.
-    #[cfg(feature = "mock")]
-    const DEMO_SCOPE: Option<&'static str> = None;
-    /// What the mock serves for this provider.
-    #[cfg(feature = "mock")]
-    type MockData: Send + Sync + 'static;
-    /// The documented samples followed by `count` synthetic records.
-    #[cfg(feature = "mock")]
-    fn mock_data(count: usize) -> Self::MockData;
-    /// How many purchases a full listing of `data` gives.
-    #[cfg(feature = "mock")]
-    fn mock_listed(data: &Self::MockData) -> usize;
-    /// The API's error body with `message`.
-    #[cfg(feature = "mock")]
-    fn mock_error_body(message: &str) -> serde_json::Value;
-    /// The status the mock refuses a request with when it echoes the credentials.
-    #[cfg(feature = "mock")]
-    const MOCK_ERROR_STATUS: u16 = 400;
-    /// How the API answers a throttled request (by default 429 with `Retry-After: 1`).
-    #[cfg(feature = "mock")]
-    fn mock_rate_limited() -> crate::mock::RateLimited {
-        crate::mock::RateLimited {
-            status: 429,
-            body: Self::mock_error_body("rate limited"),
-            retry_after: true,
-        }
-    }
-    /// The mock's routes for this API (each path under `/<module>/`).
-    #[cfg(feature = "mock")]
-    fn mock_routes(router: crate::mock::Router) -> crate::mock::Router;
 }
 
-/// A provider's pages of its own records as pages of normalized purchases; errors (a record
-/// that does not normalize, say) pass through the client's redactor.
-#[allow(dead_code)] // not every provider pages this way, and a build may have only those
-pub(crate) fn normalized_pages<T>(
-    pages: PageStream<'static, T>,
-    inner: &Context,
-) -> PageStream<'static, Purchase>
-where
-    T: Send + 'static,
-    Purchase: TryFrom<T, Error = Error>,
-{
-    use futures::{StreamExt, TryStreamExt};
-    let redactor = inner.redactor().clone();
-    pages
-        .and_then(|page| async move { page.into_iter().map(Purchase::try_from).collect() })
-        .map_err(move |e| e.redacted(&redactor))
-        .boxed()
+/// What the embedded mock serves for a provider and how it answers: the provider's data
+/// and error shapes, which the mock's one generic pager and handlers interpret.
+#[cfg(feature = "mock")]
+#[derive(Debug, Clone, Copy)]
+pub struct MockSpec {
+    /// The credentials the mock accepts (not secrets), in [`ProviderApi::CREDENTIALS`]
+    /// order; they go on the wire as [`ProviderApi::auth`] puts them.
+    pub credentials: &'static [&'static str],
+    /// The scope the mock's purchases belong to, for an API listed by scope.
+    pub scope: Option<&'static str>,
+    /// The status and message of a refusal of the credentials.
+    pub refused: (u16, &'static str),
+    /// The status of the error the `echo-credentials` fault answers with: one the spec
+    /// documents, so that the client reads its body as the typed error.
+    pub echo: u16,
+    /// The status of a refusal of the parameters.
+    pub invalid: u16,
+    /// The API's error body carrying `message`.
+    pub error: fn(&str) -> serde_json::Value,
+    /// How the API answers a throttled request: status, body, and whether a
+    /// `Retry-After: 1` comes with it.
+    pub throttled: fn() -> (u16, serde_json::Value, bool),
+    /// Where the spec's documented sample records are (a JSON pointer into the normalized
+    /// spec); samples holding documentation placeholders are left out.
+    pub samples: Option<&'static str>,
+    /// Record `i` of `count` synthetic ones, as the API sends it.
+    pub synthetic: fn(i: usize, count: usize) -> serde_json::Value,
+    /// Fields the `new-enum-values` fault sets on every record to a value no spec lists.
+    pub new_enum_values: &'static [(&'static str, &'static str)],
+    /// The call that gets one record by id, if the API has one: its operation id, where its
+    /// documented sample is, and a listed record as that call returns it (given the scope).
+    pub fetch: Option<Fetch>,
+}
+
+/// The get-one-record call of a provider, as the mock serves it.
+#[cfg(feature = "mock")]
+#[derive(Debug, Clone, Copy)]
+pub struct Fetch {
+    /// The operation id.
+    pub operation: &'static str,
+    /// Where its documented sample is (a JSON pointer into the normalized spec).
+    pub sample: &'static str,
+    /// The field of a fetched record that holds its id (the path parameter's value).
+    pub id: &'static str,
+    /// A listed record as fetched by id.
+    pub from_listed: fn(&serde_json::Value, Option<&str>) -> serde_json::Value,
+}
+
+/// The paging description of `provider`'s list operation.
+pub fn paging(provider: Provider) -> Paging {
+    crate::with_api!(provider, A => <<A as ProviderApi>::List as ListOperation>::PAGING)
 }
 
 impl Provider {
@@ -175,12 +149,12 @@ impl Provider {
 
     /// What a listing needs besides the page size, if anything (`account` for Togai).
     pub fn scope(self) -> Option<&'static str> {
-        crate::with_api!(self, A => A::SCOPE.map(|(name, _)| name))
+        paging(self).scope.map(|s| s.name)
     }
 
     /// The largest page the provider serves.
     pub fn max_page_size(self) -> u32 {
-        crate::with_api!(self, A => A::MAX_PAGE_SIZE)
+        paging(self).max_size
     }
 }
 

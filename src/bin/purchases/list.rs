@@ -150,7 +150,7 @@ async fn write_listing(client: &AnyClient, args: &ListArgs) -> Result<(), Failur
     let mut stream = client.purchase_pages(args.page_size);
     'pages: while let Some(page) = stream.try_next().await? {
         pages += 1;
-        for purchase in page {
+        for purchase in page.items {
             if args.limit.is_some_and(|l| count >= l) {
                 break 'pages;
             }

@@ -15,6 +15,8 @@ pub(crate) mod lossless;
 pub mod mock;
 mod options;
 pub mod paginate;
+#[cfg(any(feature = "conform", feature = "mock"))]
+pub mod parameters;
 pub mod providers;
 mod purchase;
 pub mod recording;
@@ -38,7 +40,7 @@ pub mod adopted {
     include!(concat!(env!("OUT_DIR"), "/adopted.rs"));
 }
 
-pub use any::AnyClient;
+pub use any::{AnyClient, AnyList};
 pub use error::{Error, LimitReached};
 pub use options::ClientOptions;
 pub use paginate::ListingLimits;

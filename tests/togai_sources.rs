@@ -3,10 +3,11 @@
 
 mod common;
 
+use purchase_clients::paginate::ListOperation;
 use purchase_clients::togai::types::{
     ListPurchasesResponse, Purchase as TogaiPurchase, PurchaseStatus, PurchaseType,
 };
-use purchase_clients::Purchase;
+use purchase_clients::{togai, Purchase};
 use serde_json::{json, Value};
 
 /// Togai's published document, as checked in (specs/sources.toml, togai.published).
@@ -41,7 +42,7 @@ fn the_published_documents_purchase_examples_decode() {
     let items = page.data.unwrap();
     assert_eq!(items.len(), 2);
     for item in items {
-        Purchase::from_togai(item, "ACC1").unwrap();
+        <togai::Api as ListOperation>::purchase(item, Some("ACC1")).unwrap();
     }
 }
 
@@ -104,7 +105,7 @@ fn a_purchase_of_every_type_decodes_with_and_without_a_price_plan() {
                 serde_json::from_value(json!({"data": [listed]})).unwrap();
             let item = page.data.unwrap().remove(0);
             assert_eq!(item.wallet_topup_details.is_some(), !with_plan);
-            Purchase::from_togai(item, "ACC1").unwrap();
+            <togai::Api as ListOperation>::purchase(item, Some("ACC1")).unwrap();
         }
     }
 }

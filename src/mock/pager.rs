@@ -189,14 +189,27 @@ pub(crate) async fn list<A: ProviderApi>(
     }
     let size = size as usize;
     let all = shared.data().get::<A>();
-    let in_scope = paging
-        .scope
-        .is_none_or(|s| wire(&wire_params, s.param).and_then(Value::as_str) == spec.scope);
-    let rows: Vec<&<A::List as ListOperation>::Item> = if reply.is(Fault::Empty) || !in_scope {
+    // For an API listed by scope, the records of the scope asked for (spread round-robin
+    // over the mock's scopes).
+    let scopes = shared.scopes(A::PROVIDER);
+    let scope = paging.scope.map(|s| {
+        wire(&wire_params, s.param)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    });
+    let slot = scope.map(|s| scopes.iter().position(|name| name == s));
+    let mine = |i: usize| match slot {
+        None => true,
+        Some(None) => false,
+        Some(Some(k)) => i % scopes.len() == k,
+    };
+    let rows: Vec<&<A::List as ListOperation>::Item> = if reply.is(Fault::Empty) {
         Vec::new()
-    } else if filtered(&wire_params, &paging) {
+    } else if filtered(&wire_params, &paging) || scopes.len() > 1 || slot == Some(None) {
         all.iter()
-            .filter(|item| <A::List as ListOperation>::matches(&params, item))
+            .enumerate()
+            .filter(|(i, item)| mine(*i) && <A::List as ListOperation>::matches(&params, item))
+            .map(|(_, item)| item)
             .collect()
     } else {
         all.iter().collect()
@@ -215,7 +228,7 @@ pub(crate) async fn list<A: ProviderApi>(
             let id = c.as_str().unwrap_or("");
             let position = match id.rsplit_once('~') {
                 Some((_, n)) if endless => n.parse().ok(),
-                _ if filtered(&wire_params, &paging) => {
+                _ if rows.len() != all.len() => {
                     let field = |i: &&<A::List as ListOperation>::Item| {
                         serde_json::to_value(i).ok().and_then(|v| {
                             let CursorKind::LastId(f) = paging.kind else {

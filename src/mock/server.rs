@@ -113,6 +113,10 @@ pub struct MockConfig {
     /// Serve what a later version of each API might send (see [`super::drift`]): extra
     /// fields, a new enum value, nulls, an amount as text, an optional field left out.
     pub drift: bool,
+    /// For an API listed by scope (Togai's accounts): how many scopes the purchases are
+    /// spread over, round-robin, each named after the demo scope (`ACC00001`, `ACC00002`,
+    /// ...; see [`MockServer::scopes`]). 1: all in the demo scope.
+    pub scopes: usize,
 }
 
 impl Default for MockConfig {
@@ -122,6 +126,7 @@ impl Default for MockConfig {
             faults: Vec::new(),
             latency: Duration::ZERO,
             drift: false,
+            scopes: 1,
         }
     }
 }
@@ -133,6 +138,10 @@ pub struct Shared {
     config: MockConfig,
     amounts: HashMap<Provider, Vec<String>>,
     requests: HashMap<Provider, AtomicUsize>,
+    /// Requests being answered now, and the most at once, per API.
+    in_flight: HashMap<Provider, (AtomicUsize, AtomicUsize)>,
+    /// When each request arrived, per API.
+    arrivals: std::sync::Mutex<Vec<(Provider, std::time::Instant)>>,
     addr: SocketAddr,
     /// Requests that arrived after an off-origin redirect still carrying a credential.
     leaked_after_redirect: AtomicUsize,
@@ -144,6 +153,23 @@ impl Shared {
     /// What the mock serves.
     pub(crate) fn data(&self) -> &DataSet {
         &self.data
+    }
+
+    /// The scopes `provider`'s purchases are spread over: the demo scope and, with
+    /// [`MockConfig::scopes`] above 1, its numbered siblings.
+    pub(crate) fn scopes(&self, provider: Provider) -> Vec<String> {
+        let Some(demo) = super::demo_scope(provider) else {
+            return Vec::new();
+        };
+        let digits = demo.len() - demo.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let stem = &demo[..demo.len() - digits];
+        let first: usize = demo[demo.len() - digits..].parse().unwrap_or(1);
+        (0..self.config.scopes.max(1))
+            .map(|i| match i {
+                0 => demo.to_string(),
+                _ => format!("{stem}{:0digits$}", first + i),
+            })
+            .collect()
     }
 }
 
@@ -170,6 +196,11 @@ impl MockServer {
                 .iter()
                 .map(|p| (*p, AtomicUsize::new(0)))
                 .collect(),
+            in_flight: Provider::ALL
+                .iter()
+                .map(|p| (*p, (AtomicUsize::new(0), AtomicUsize::new(0))))
+                .collect(),
+            arrivals: Default::default(),
             drift: config.drift.then(super::drift::Drift::new),
             config,
             addr,
@@ -206,6 +237,30 @@ impl MockServer {
     /// credentials on their origin leaves this at zero.
     pub fn credentials_after_redirect(&self) -> usize {
         self.shared.leaked_after_redirect.load(Ordering::SeqCst)
+    }
+
+    /// The most requests to `provider` the mock was answering at once.
+    pub fn max_in_flight(&self, provider: Provider) -> usize {
+        self.shared.in_flight[&provider].1.load(Ordering::SeqCst)
+    }
+
+    /// When each request to `provider` arrived, in order.
+    pub fn arrivals(&self, provider: Provider) -> Vec<std::time::Instant> {
+        let log = self
+            .shared
+            .arrivals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        log.iter()
+            .filter(|(p, _)| *p == provider)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+
+    /// The scopes `provider`'s purchases are spread over ([`MockConfig::scopes`]), empty
+    /// for an API not listed by scope.
+    pub fn scopes(&self, provider: Provider) -> Vec<String> {
+        self.shared.scopes(provider)
     }
 
     /// The address it listens on.
@@ -278,8 +333,24 @@ pub(crate) struct Reply<'a> {
     fault: Option<Fault>,
 }
 
+impl Drop for Reply<'_> {
+    fn drop(&mut self) {
+        self.shared.in_flight[&self.provider]
+            .0
+            .fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl<'a> Reply<'a> {
     pub(crate) fn new(shared: &'a Shared, provider: Provider, headers: &HeaderMap) -> Self {
+        let (now, most) = &shared.in_flight[&provider];
+        let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+        most.fetch_max(n, Ordering::SeqCst);
+        shared
+            .arrivals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((provider, std::time::Instant::now()));
         Reply {
             shared,
             provider,

@@ -29,46 +29,19 @@ include!(concat!(env!("OUT_DIR"), "/cocalc.rs"));
 crate::transport::impl_client_hooks!();
 
 use crate::context::{Auth, Context};
-use crate::paginate::{CursorKind, ListOperation, ListRequest, PageStream, Paging, PurchaseStream};
+use crate::paginate::{CursorKind, ListOperation, PageStream, Paging, PurchaseStream};
 use crate::providers::ProviderApi;
 use crate::{ApiErrorBody, ClientOptions, Provider, Purchase, Record, Secret};
 use compact_str::CompactString;
 use std::time::Duration;
 
-/// The CoCalc purchases client: API key as HTTP Basic user, pagination, retries (CoCalc's
-/// HTTP-200 throttle replies included), and `{"error"}` replies as errors, not data.
-#[derive(Clone, Debug)]
-pub struct CoCalcClient {
-    client: Client,
+crate::providers::client! {
+    /// The CoCalc purchases client: API key as HTTP Basic user, pagination, retries (CoCalc's
+    /// HTTP-200 throttle replies included), and `{"error"}` replies as errors, not data.
+    CoCalcClient(api_key)
 }
 
 impl CoCalcClient {
-    /// A client for `https://cocalc.com`.
-    pub fn new(api_key: impl Into<Secret>) -> Result<Self, crate::Error> {
-        Self::with_options(api_key, ClientOptions::default())
-    }
-
-    /// A client with the key from `COCALC_API_KEY`.
-    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
-        Self::with_options(Secret::from_env(Api::CREDENTIALS[0])?, options)
-    }
-
-    /// A client with explicit options.
-    pub fn with_options(
-        api_key: impl Into<Secret>,
-        options: ClientOptions,
-    ) -> Result<Self, crate::Error> {
-        let (base, http, context) = options.connect::<Api>(&[api_key.into()])?;
-        Ok(CoCalcClient {
-            client: Client::new_with_client(&base, http, context),
-        })
-    }
-
-    /// The generated client underneath.
-    pub fn generated(&self) -> &Client {
-        &self.client
-    }
-
     /// Calls get-purchases with `request`, turning CoCalc's `{"error"}` reply into an error.
     pub async fn get_purchases(
         &self,
@@ -76,12 +49,6 @@ impl CoCalcClient {
     ) -> Result<Vec<types::Purchase>, crate::Error> {
         let reply = Api::send(self, &request).await?;
         Ok(Api::split(reply, true)?.0)
-    }
-
-    /// The purchases listing (newest first) with every filter CoCalc takes (a
-    /// [`types::GetPurchasesRequest`]), paged by `limit`/`offset` by the crate.
-    pub fn list_purchases(&self) -> ListRequest<Api> {
-        ListRequest::new(self)
     }
 
     /// Every purchase, page by page (`limit` from 1 to 500).

@@ -29,50 +29,17 @@ include!(concat!(env!("OUT_DIR"), "/kit.rs"));
 crate::transport::impl_client_hooks!();
 
 use crate::context::{Auth, Context};
-use crate::paginate::{CursorKind, ListOperation, ListRequest, PageStream, Paging, PurchaseStream};
+use crate::paginate::{CursorKind, ListOperation, PageStream, Paging, PurchaseStream};
 use crate::providers::ProviderApi;
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use compact_str::CompactString;
 
-/// The Kit purchases client: OAuth bearer token, pagination, retries, typed errors.
-#[derive(Clone, Debug)]
-pub struct KitClient {
-    client: Client,
+crate::providers::client! {
+    /// The Kit purchases client: OAuth bearer token, pagination, retries, typed errors.
+    KitClient(access_token)
 }
 
 impl KitClient {
-    /// A client for `https://api.kit.com` with an OAuth access token.
-    pub fn new(access_token: impl Into<Secret>) -> Result<Self, crate::Error> {
-        Self::with_options(access_token, ClientOptions::default())
-    }
-
-    /// A client with the token from `KIT_ACCESS_TOKEN`.
-    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
-        Self::with_options(Secret::from_env(Api::CREDENTIALS[0])?, options)
-    }
-
-    /// A client with explicit options.
-    pub fn with_options(
-        access_token: impl Into<Secret>,
-        options: ClientOptions,
-    ) -> Result<Self, crate::Error> {
-        let (base, http, context) = options.connect::<Api>(&[access_token.into()])?;
-        Ok(KitClient {
-            client: Client::new_with_client(&base, http, context),
-        })
-    }
-
-    /// The generated client underneath, for calls this wrapper does not cover.
-    pub fn generated(&self) -> &Client {
-        &self.client
-    }
-
-    /// The purchases listing with every parameter Kit takes ([`params::ListPurchases`]),
-    /// paged by the crate.
-    pub fn list_purchases(&self) -> ListRequest<Api> {
-        ListRequest::new(self)
-    }
-
     /// Every purchase, page by page (`per_page` from 1 to 1000).
     pub fn pages(&self, per_page: u32) -> PageStream<'static, types::Purchase> {
         self.list_purchases().page_size(per_page).pages()
@@ -213,7 +180,7 @@ impl ProviderApi for Api {
     }
 
     fn client(credentials: &[Secret], options: ClientOptions) -> Result<KitClient, crate::Error> {
-        KitClient::with_options(credentials[0].clone(), options)
+        KitClient::from_secrets(credentials, options)
     }
 }
 

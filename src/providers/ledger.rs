@@ -11,33 +11,14 @@ include!(concat!(env!("OUT_DIR"), "/ledger.rs"));
 crate::transport::impl_client_hooks!();
 
 use crate::context::{Auth, Context};
-use crate::paginate::{CursorKind, ListOperation, ListRequest, Paging};
+use crate::paginate::{CursorKind, ListOperation, Paging};
 use crate::providers::ProviderApi;
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use compact_str::CompactString;
 
-/// The Ledger client: bearer token, cursor pagination, retries.
-#[derive(Clone, Debug)]
-pub struct LedgerClient {
-    client: Client,
-}
-
-impl LedgerClient {
-    /// A client with explicit options.
-    pub fn with_options(
-        token: impl Into<Secret>,
-        options: ClientOptions,
-    ) -> Result<Self, crate::Error> {
-        let (base, http, context) = options.connect::<Api>(&[token.into()])?;
-        Ok(LedgerClient {
-            client: Client::new_with_client(&base, http, context),
-        })
-    }
-
-    /// The purchases listing with every parameter Ledger takes, paged by the crate.
-    pub fn list_purchases(&self) -> ListRequest<Api> {
-        ListRequest::new(self)
-    }
+crate::providers::client! {
+    /// The Ledger client: bearer token, cursor pagination, retries.
+    LedgerClient(token)
 }
 
 impl std::fmt::Display for types::Refusal {

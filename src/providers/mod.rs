@@ -131,6 +131,79 @@ pub struct Fetch {
     pub from_listed: fn(&serde_json::Value, Option<&str>) -> serde_json::Value,
 }
 
+/// A provider's client type around its generated `Client`: constructors (credentials given,
+/// or read from the environment variables the provider's description names), the generated
+/// client underneath, and its listing. Each provider file invokes it once.
+macro_rules! client {
+    ($(#[$doc:meta])* $name:ident($($credential:ident),+)) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name {
+            client: Client,
+        }
+
+        impl $name {
+            /// A client for the provider's production API
+            /// ([`ProviderApi::BASE_URL`](crate::providers::ProviderApi::BASE_URL)).
+            pub fn new($($credential: impl Into<$crate::Secret>),+) -> Result<Self, $crate::Error> {
+                Self::with_options($($credential,)+ $crate::ClientOptions::default())
+            }
+
+            /// A client with its credentials from the environment variables
+            /// [`ProviderApi::CREDENTIALS`](crate::providers::ProviderApi::CREDENTIALS) names.
+            pub fn from_env(options: $crate::ClientOptions) -> Result<Self, $crate::Error> {
+                let vars = <Api as $crate::providers::ProviderApi>::CREDENTIALS;
+                let secrets = vars
+                    .iter()
+                    .map(|v| $crate::Secret::from_env(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Self::from_secrets(&secrets, options)
+            }
+
+            /// A client with explicit options.
+            pub fn with_options(
+                $($credential: impl Into<$crate::Secret>,)+
+                options: $crate::ClientOptions,
+            ) -> Result<Self, $crate::Error> {
+                let credentials = [$($credential.into()),+];
+                let (base, http, context) = options.connect::<Api>(&credentials)?;
+                Ok($name {
+                    client: Client::new_with_client(&base, http, context),
+                })
+            }
+
+            /// A client from its credentials in the order the description lists them.
+            pub(crate) fn from_secrets(
+                credentials: &[$crate::Secret],
+                options: $crate::ClientOptions,
+            ) -> Result<Self, $crate::Error> {
+                let mut given = credentials.iter().cloned();
+                $(
+                    let $credential = given.next().ok_or_else(|| {
+                        $crate::Error::InvalidArgument(format!(
+                            "{} takes {} credential(s)",
+                            <Api as $crate::providers::ProviderApi>::PROVIDER,
+                            <Api as $crate::providers::ProviderApi>::CREDENTIALS.len()
+                        ))
+                    })?;
+                )+
+                Self::with_options($($credential,)+ options)
+            }
+
+            /// The generated client underneath, for calls this wrapper does not cover.
+            pub fn generated(&self) -> &Client {
+                &self.client
+            }
+
+            /// The purchases listing with every parameter the API takes, paged by the crate.
+            pub fn list_purchases(&self) -> $crate::paginate::ListRequest<Api> {
+                $crate::paginate::ListRequest::new(self)
+            }
+        }
+    };
+}
+pub(crate) use client;
+
 /// The paging description of `provider`'s list operation.
 pub fn paging(provider: Provider) -> Paging {
     crate::with_api!(provider, A => <<A as ProviderApi>::List as ListOperation>::PAGING)

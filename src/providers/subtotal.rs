@@ -12,57 +12,17 @@ include!(concat!(env!("OUT_DIR"), "/subtotal.rs"));
 crate::transport::impl_client_hooks!();
 
 use crate::context::{Auth, Context};
-use crate::paginate::{CursorKind, ListOperation, ListRequest, PageStream, Paging, PurchaseStream};
+use crate::paginate::{CursorKind, ListOperation, PageStream, Paging, PurchaseStream};
 use crate::providers::ProviderApi;
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use compact_str::CompactString;
 
-/// The Subtotal purchases client: API key plus connection token, pagination, retries.
-#[derive(Clone, Debug)]
-pub struct SubtotalClient {
-    client: Client,
+crate::providers::client! {
+    /// The Subtotal purchases client: API key plus connection token, pagination, retries.
+    SubtotalClient(api_key, connection_token)
 }
 
 impl SubtotalClient {
-    /// A client for `https://api.subtotal.com`.
-    pub fn new(
-        api_key: impl Into<Secret>,
-        connection_token: impl Into<Secret>,
-    ) -> Result<Self, crate::Error> {
-        Self::with_options(api_key, connection_token, ClientOptions::default())
-    }
-
-    /// A client with credentials from `SUBTOTAL_API_KEY` and `SUBTOTAL_CONNECTION_TOKEN`.
-    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
-        let key = Secret::from_env(Api::CREDENTIALS[0])?;
-        let token = Secret::from_env(Api::CREDENTIALS[1])?;
-        Self::with_options(key, token, options)
-    }
-
-    /// A client with explicit options.
-    pub fn with_options(
-        api_key: impl Into<Secret>,
-        connection_token: impl Into<Secret>,
-        options: ClientOptions,
-    ) -> Result<Self, crate::Error> {
-        let (base, http, context) =
-            options.connect::<Api>(&[api_key.into(), connection_token.into()])?;
-        Ok(SubtotalClient {
-            client: Client::new_with_client(&base, http, context),
-        })
-    }
-
-    /// The generated client underneath.
-    pub fn generated(&self) -> &Client {
-        &self.client
-    }
-
-    /// The purchases listing (newest first) with every parameter Subtotal takes
-    /// ([`params::ListPurchases`]), paged by the crate.
-    pub fn list_purchases(&self) -> ListRequest<Api> {
-        ListRequest::new(self)
-    }
-
     /// Every purchase, page by page (`limit` from 1 to 50).
     pub fn pages(&self, limit: u32) -> PageStream<'static, types::PurchaseSummary> {
         self.list_purchases().page_size(limit).pages()

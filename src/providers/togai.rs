@@ -33,70 +33,22 @@ include!(concat!(env!("OUT_DIR"), "/togai.rs"));
 crate::transport::impl_client_hooks!();
 
 use crate::context::{Auth, Context};
-use crate::paginate::{
-    CursorKind, ListOperation, ListRequest, PageStream, Paging, PurchaseStream, Scope,
-};
+use crate::paginate::{CursorKind, ListOperation, Paging, PurchaseStream, Scope};
 use crate::providers::ProviderApi;
 use crate::{ClientOptions, Provider, Purchase, Record, Secret};
 use compact_str::CompactString;
 use futures::FutureExt;
 
-/// The Togai purchases client: bearer token, pagination, retries, typed errors.
-#[derive(Clone, Debug)]
-pub struct TogaiClient {
-    client: Client,
+crate::providers::client! {
+    /// The Togai purchases client: bearer token, pagination, retries, typed errors.
+    TogaiClient(token)
 }
 
 impl TogaiClient {
-    /// A client for `https://api.togai.com`.
-    pub fn new(token: impl Into<Secret>) -> Result<Self, crate::Error> {
-        Self::with_options(token, ClientOptions::default())
-    }
-
-    /// A client with the token from `TOGAI_API_TOKEN`.
-    pub fn from_env(options: ClientOptions) -> Result<Self, crate::Error> {
-        Self::with_options(Secret::from_env(Api::CREDENTIALS[0])?, options)
-    }
-
-    /// A client with explicit options (the sandbox is `https://sandbox-api.togai.com`).
-    pub fn with_options(
-        token: impl Into<Secret>,
-        options: ClientOptions,
-    ) -> Result<Self, crate::Error> {
-        let (base, http, context) = options.connect::<Api>(&[token.into()])?;
-        Ok(TogaiClient {
-            client: Client::new_with_client(&base, http, context),
-        })
-    }
-
-    /// The generated client underneath.
-    pub fn generated(&self) -> &Client {
-        &self.client
-    }
-
     /// One purchase by id.
     pub async fn get_purchase(&self, purchase_id: &str) -> Result<types::Purchase, crate::Error> {
         let call = self.client.get_purchase().purchase_id(purchase_id).send();
         crate::transport::call(&self.client.inner, crate::ApiErrorBody::Togai, call).await
-    }
-
-    /// The purchases listing with every parameter Togai takes ([`params::ListPurchases`]),
-    /// paged by the crate: one account ([`ListRequest::scope`]) or many
-    /// ([`ListRequest::scopes`]).
-    pub fn list_purchases(&self) -> ListRequest<Api> {
-        ListRequest::new(self)
-    }
-
-    /// Every purchase of an account, page by page (`page_size` from 1 to 100).
-    pub fn pages(
-        &self,
-        account_id: &str,
-        page_size: u32,
-    ) -> PageStream<'static, types::PurchaseListItem> {
-        self.list_purchases()
-            .scope(account_id)
-            .page_size(page_size)
-            .pages()
     }
 
     /// Every purchase of an account, normalized (the customer is `account_id`).
@@ -108,8 +60,7 @@ impl TogaiClient {
     }
 }
 
-/// A Togai purchase, as listed (no account id) or as fetched by id. (The record is boxed in
-/// [`crate::Record`] already.)
+/// A Togai purchase, as listed (no account id) or as fetched by id.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
@@ -118,28 +69,6 @@ pub enum PurchaseRecord {
     Listed(types::PurchaseListItem),
     /// A purchase fetched by id.
     Fetched(types::Purchase),
-}
-
-impl Purchase {
-    /// A Togai list item, whose account is the one the listing was asked for (the items
-    /// carry no `accountId`).
-    pub fn from_togai(p: types::PurchaseListItem, account_id: &str) -> Result<Self, crate::Error> {
-        Ok(Purchase {
-            provider: Provider::Togai,
-            id: p.id.clone(),
-            time: Some(crate::purchase::checked_time(
-                Provider::Togai,
-                &p.id,
-                "createdAt",
-                p.created_at,
-            )?),
-            total: p.price,
-            currency: p.invoice_currency.clone(),
-            status: Some(compact_str::ToCompactString::to_compact_string(&p.status)),
-            customer: Some(account_id.into()),
-            record: Record::Togai(Box::new(PurchaseRecord::Listed(p))),
-        })
-    }
 }
 
 impl TryFrom<types::Purchase> for Purchase {
@@ -184,8 +113,7 @@ impl ListOperation for Api {
     type Page = types::ListPurchasesResponse;
     type Item = types::PurchaseListItem;
 
-    /// `pageSize` and `nextToken` are listed by neither of Togai's sources; the bound 1..100
-    /// is the crate's own (a known deviation).
+    /// `pageSize`, `nextToken`: in neither of Togai's sources; 1..100 is ours (a deviation).
     const PAGING: Paging = Paging {
         operation: "list_purchases",
         size: "pageSize",
@@ -238,8 +166,24 @@ impl ListOperation for Api {
         }
     }
 
+    /// A listed purchase, whose account is the one the listing was asked for (the items
+    /// carry no `accountId`).
     fn purchase(p: types::PurchaseListItem, scope: Option<&str>) -> Result<Purchase, crate::Error> {
-        Purchase::from_togai(p, scope.unwrap_or_default())
+        Ok(Purchase {
+            provider: Provider::Togai,
+            id: p.id.clone(),
+            time: Some(crate::purchase::checked_time(
+                Provider::Togai,
+                &p.id,
+                "createdAt",
+                p.created_at,
+            )?),
+            total: p.price,
+            currency: p.invoice_currency.clone(),
+            status: Some(compact_str::ToCompactString::to_compact_string(&p.status)),
+            customer: scope.map(CompactString::from),
+            record: Record::Togai(Box::new(PurchaseRecord::Listed(p))),
+        })
     }
 
     #[cfg(feature = "mock")]
@@ -293,7 +237,7 @@ impl ProviderApi for Api {
     }
 
     fn client(credentials: &[Secret], options: ClientOptions) -> Result<TogaiClient, crate::Error> {
-        TogaiClient::with_options(credentials[0].clone(), options)
+        TogaiClient::from_secrets(credentials, options)
     }
 
     fn get_purchase(

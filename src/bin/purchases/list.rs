@@ -18,10 +18,22 @@ pub struct ListArgs {
     /// Replaces the API's base URL (for example a `purchases mock`).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// What the API's listing needs besides the page size, for an API that needs it (the
-    /// account whose purchases Togai lists).
+    /// A parameter of the API's list operation, `NAME=VALUE`, the name exactly as the spec
+    /// writes it and the value as its schema takes it (repeatable; `purchases params
+    /// PROVIDER` lists them). A cursor parameter is where the listing starts.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// The account whose purchases to list, for an API listed by account (Togai);
+    /// repeatable: several accounts are one listing, in the order given.
     #[arg(long, value_name = "ID")]
-    account: Option<String>,
+    account: Vec<String>,
+    /// A file of accounts to list after any `--account`, one id a line (`-`: standard
+    /// input), read as the listing goes.
+    #[arg(long, value_name = "FILE")]
+    accounts: Option<PathBuf>,
+    /// How many accounts are listed at once, which is also the most requests in flight.
+    #[arg(long, value_name = "N", default_value_t = purchase_clients::paginate::DEFAULT_CONCURRENCY)]
+    concurrency: usize,
     /// Purchases per request (default: the API's maximum).
     #[arg(long, value_name = "N")]
     page_size: Option<u32>,
@@ -44,6 +56,48 @@ pub struct ListArgs {
     /// never written (for `purchases conform --replay`).
     #[arg(long, value_name = "DIR")]
     record: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct ParamsArgs {
+    /// Which API.
+    #[arg(value_parser = provider_parser())]
+    provider: Provider,
+}
+
+/// `purchases params PROVIDER`: the list operation's parameters, with what each takes.
+pub fn params(args: ParamsArgs) -> Result<(), Failure> {
+    let parameters =
+        purchase_clients::parameters::list_parameters(args.provider).map_err(Failure::usage)?;
+    let paging = purchase_clients::providers::paging(args.provider);
+    outln!(
+        "{} {}: --param NAME=VALUE takes these (names as the spec writes them)",
+        args.provider,
+        paging.operation
+    );
+    for p in parameters {
+        let role = if p.name == paging.size {
+            " [page size: --page-size]"
+        } else if p.name == paging.cursor {
+            " [cursor: where the listing starts]"
+        } else if paging.scope.is_some_and(|s| s.param == p.name) {
+            " [--account]"
+        } else {
+            ""
+        };
+        let required = if p.required { ", required" } else { "" };
+        outln!(
+            "  {} ({}{required}): {}{role}",
+            p.name,
+            p.location,
+            p.takes()
+        );
+        if let Some(d) = &p.description {
+            let d: String = d.split_whitespace().collect::<Vec<_>>().join(" ");
+            outln!("      {}", purchase_clients::redact::escape_controls(&d));
+        }
+    }
+    Ok(())
 }
 
 /// Parses a provider name, offering the names compiled in.
@@ -120,34 +174,114 @@ fn progress() -> Option<ProgressBar> {
 }
 
 pub async fn list(args: ListArgs) -> Result<(), Failure> {
-    if args.provider.scope().is_none() && args.account.is_some() {
+    let scoped = !args.account.is_empty() || args.accounts.is_some();
+    if args.provider.scope().is_none() && scoped {
         return Err(Failure::usage(format!(
-            "--account does not apply to {}",
+            "--account and --accounts do not apply to {}",
             args.provider
         )));
     }
+    if args.concurrency == 0 {
+        return Err(Failure::usage("--concurrency must be at least 1"));
+    }
+    let params = purchase_clients::parameters::parse_params(args.provider, &args.params)
+        .map_err(Failure::usage)?;
     let limits = ListingLimits::default()
         .with_max_pages(args.max_pages)
         .with_max_time(Duration::from_secs(args.max_seconds));
     let recorder = recorder(args.record.as_deref())?;
     let client = AnyClient::from_env(
         args.provider,
-        args.account.as_deref(),
+        None,
         recording(options(args.base_url.as_deref()), &recorder)
             .prefetch(args.prefetch)
             .listing_limits(limits),
     )?;
-    let outcome = write_listing(&client, &args).await;
+    let mut listing = client.list().concurrency(args.concurrency);
+    for (name, value) in params {
+        listing = listing.param(name, value);
+    }
+    if let Some(size) = args.page_size {
+        listing = listing.page_size(size);
+    }
+    if scoped {
+        listing = listing.scopes(accounts(&args.account, args.accounts.as_deref()));
+    }
+    let outcome = write_listing(&client, listing, &args).await;
     recorded(recorder, outcome)
 }
 
-async fn write_listing(client: &AnyClient, args: &ListArgs) -> Result<(), Failure> {
+/// The accounts given with `--account`, then those of the `--accounts` file (`-`: standard
+/// input), one id a line, read as the listing asks for them; blank lines are skipped.
+fn accounts(
+    given: &[String],
+    file: Option<&Path>,
+) -> futures::stream::BoxStream<
+    'static,
+    Result<purchase_clients::CompactString, purchase_clients::Error>,
+> {
+    use futures::StreamExt;
+    use tokio::io::AsyncBufReadExt;
+    let given: Vec<_> = given.iter().map(|a| Ok(a.trim().into())).collect();
+    let lines = file.map(Path::to_path_buf).map(|path| {
+        futures::stream::once(async move {
+            let name = path.display().to_string();
+            let reader: Box<dyn tokio::io::AsyncRead + Send + Unpin> = if name == "-" {
+                Box::new(tokio::io::stdin())
+            } else {
+                match tokio::fs::File::open(&path).await {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        let e = purchase_clients::Error::InvalidArgument(format!(
+                            "--accounts {name}: {e}"
+                        ));
+                        return futures::stream::once(async move { Err(e) }).boxed();
+                    }
+                }
+            };
+            let lines = tokio::io::BufReader::new(reader).lines();
+            futures::stream::unfold((lines, name), |(mut lines, name)| async move {
+                match lines.next_line().await {
+                    Ok(Some(line)) => Some((Ok(line), (lines, name))),
+                    Ok(None) => None,
+                    Err(e) => {
+                        let e = purchase_clients::Error::InvalidArgument(format!(
+                            "--accounts {name}: {e}"
+                        ));
+                        Some((Err(e), (lines, name)))
+                    }
+                }
+            })
+            .filter_map(|line| async move {
+                match line {
+                    Ok(l) if l.trim().is_empty() => None,
+                    Ok(l) => Some(Ok(l.trim().into())),
+                    Err(e) => Some(Err(e)),
+                }
+            })
+            .boxed()
+        })
+        .flatten()
+        .boxed()
+    });
+    let given = futures::stream::iter(given);
+    match lines {
+        Some(lines) => given.chain(lines).boxed(),
+        None => given.boxed(),
+    }
+}
+
+async fn write_listing(
+    client: &AnyClient,
+    listing: purchase_clients::AnyList,
+    args: &ListArgs,
+) -> Result<(), Failure> {
     let format = args.format.unwrap_or_else(Format::default_for_stdout);
     let mut out = Writer::new(format, client.redactor())?;
     let bar = progress();
     let started = Instant::now();
     let (mut count, mut pages) = (0usize, 0usize);
-    let mut stream = client.purchase_pages(args.page_size);
+    let mut stream = listing.purchase_pages();
     'pages: while let Some(page) = stream.try_next().await? {
         pages += 1;
         for purchase in page.items {

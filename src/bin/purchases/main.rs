@@ -73,6 +73,8 @@ enum Command {
     List(list::ListArgs),
     /// Get one purchase (for an API with such a call).
     Get(list::GetArgs),
+    /// List the parameters `purchases list --param` takes for one API, from its spec.
+    Params(list::ParamsArgs),
     /// Serve a mock of all four APIs on a loopback port.
     Mock(serve::MockArgs),
     /// List purchases from all four APIs through an in-process mock and print the totals.
@@ -172,6 +174,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::List(args) => list::list(args).await.map(|()| ExitCode::SUCCESS),
             Command::Get(args) => list::get(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Params(args) => list::params(args).map(|()| ExitCode::SUCCESS),
             Command::Mock(args) => serve::mock(args).await.map(|()| ExitCode::SUCCESS),
             Command::Demo => serve::demo().await.map(|()| ExitCode::SUCCESS),
             Command::Schema => serve::schema().map(|()| ExitCode::SUCCESS),

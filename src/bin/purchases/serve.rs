@@ -31,6 +31,10 @@ pub struct MockArgs {
     /// left out (`purchases conform --replay` finds them).
     #[arg(long)]
     drift: bool,
+    /// For an API listed by account (Togai): spread the purchases over this many accounts
+    /// (the demo account and its numbered siblings).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    scopes: usize,
 }
 
 pub async fn mock(args: MockArgs) -> Result<(), Failure> {
@@ -45,6 +49,7 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
         faults: args.faults,
         latency: Duration::from_millis(args.latency_ms),
         drift: args.drift,
+        scopes: args.scopes,
     };
     let server = MockServer::start(args.addr, config)
         .await

@@ -9,15 +9,13 @@ use serde_json::Value;
 
 fn purchases() -> Command {
     let mut cmd = Command::cargo_bin("purchases").unwrap();
-    for var in [
-        "COCALC_API_KEY",
-        "SUBTOTAL_API_KEY",
-        "SUBTOTAL_CONNECTION_TOKEN",
-        "TOGAI_API_TOKEN",
-        "TOGAI_ACCOUNT_ID",
-        "KIT_ACCESS_TOKEN",
-    ] {
-        cmd.env_remove(var);
+    for p in purchase_clients::Provider::ALL {
+        for var in p.credential_variables() {
+            cmd.env_remove(var);
+        }
+        if let Some(scope) = purchase_clients::providers::paging(*p).scope {
+            cmd.env_remove(scope.variable);
+        }
     }
     cmd
 }
@@ -37,13 +35,9 @@ fn stdout_of(args: &[&str]) -> String {
 #[test]
 fn conform_prints_a_table_per_provider_and_the_known_deviations() {
     let text = stdout_of(&["conform"]);
-    for provider in [
-        "cocalc (cocalc.yaml)",
-        "subtotal (subtotal.yaml)",
-        "togai (togai.yaml)",
-        "kit (kit.yaml)",
-    ] {
-        assert!(text.contains(provider), "{text}");
+    for p in purchase_clients::Provider::ALL {
+        let heading = format!("{p} ({})", purchase_clients::specs::spec_file(*p));
+        assert!(text.contains(&heading), "{text}");
     }
     assert!(text.contains("OPERATION       SAMPLE"), "{text}");
     assert!(text.contains("Known deviations (3):"), "{text}");

@@ -29,12 +29,13 @@ fn kit_credentials() -> LiveCredentials {
 
 #[tokio::test]
 async fn without_credentials_each_provider_is_skipped_with_the_variables_to_set() {
-    for (provider, var) in [
-        (Provider::CoCalc, "COCALC_API_KEY"),
-        (Provider::Subtotal, "SUBTOTAL_CONNECTION_TOKEN"),
-        (Provider::Togai, "TOGAI_ACCOUNT_ID"),
-        (Provider::Kit, "KIT_ACCESS_TOKEN"),
-    ] {
+    for provider in Provider::ALL.iter().copied() {
+        let paging = purchase_clients::providers::paging(provider);
+        // The scope's variable if it has one (the last it asks for), else its last credential's.
+        let var = match paging.scope {
+            Some(s) => s.variable,
+            None => provider.credential_variables().last().unwrap(),
+        };
         let outcome = check_live(
             provider,
             &LiveCredentials::default(),

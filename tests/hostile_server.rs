@@ -6,6 +6,7 @@ mod common;
 use base64::Engine;
 use futures::TryStreamExt;
 use purchase_clients::mock::{demo_credentials, Fault, MockConfig, MockServer};
+use purchase_clients::paginate::CursorKind;
 use purchase_clients::{
     AnyClient, ClientOptions, CoCalcClient, Error, KitClient, LimitReached, ListingLimits,
     Provider, Purchase, RetryConfig, SubtotalClient, TogaiClient,
@@ -62,13 +63,7 @@ async fn list_all(
 /// key, and percent-encoded. Written out here, independently of the crate's redactor.
 fn credential_forms() -> Vec<String> {
     let mut forms = Vec::new();
-    for secret in [
-        demo_credentials(Provider::CoCalc)[0],
-        demo_credentials(Provider::Subtotal)[0],
-        demo_credentials(Provider::Subtotal)[1],
-        demo_credentials(Provider::Togai)[0],
-        demo_credentials(Provider::Kit)[0],
-    ] {
+    for secret in Provider::ALL.iter().flat_map(|p| demo_credentials(*p)) {
         forms.push(secret.to_string());
         forms.push(base64::engine::general_purpose::STANDARD.encode(format!("{secret}:")));
         forms.push(secret.replace('-', "%2D"));
@@ -100,16 +95,12 @@ async fn echoed_credentials_are_redacted_in_every_form_before_any_cut() {
         // The echo did arrive: it is there, redacted, with its escapes made visible.
         assert!(shown.contains("***"), "{provider}: {shown}");
         assert!(shown.contains("request refused"), "{provider}: {shown}");
-        // Each API refuses in its own shape (CoCalc with HTTP 200).
-        match provider {
-            Provider::Kit => assert!(matches!(err, Error::Unauthorized { status: 401, .. })),
-            Provider::Subtotal => assert!(matches!(err, Error::Api { status: 422, .. })),
-            Provider::Togai => assert!(matches!(err, Error::Api { status: 400, .. })),
-            Provider::CoCalc => assert!(matches!(err, Error::Api { status: 200, .. })),
-            _ => assert!(
-                matches!(err, Error::Api { .. } | Error::Unauthorized { .. }),
-                "{provider}: {err}"
-            ),
+        // Each API refuses in its own shape, with its own status (CoCalc with HTTP 200).
+        let status = purchase_clients::mock::spec(provider).echo;
+        match err {
+            Error::Unauthorized { status: s, .. } => assert!(s == status && (s == 401 || s == 403)),
+            Error::Api { status: s, .. } => assert_eq!(s, status, "{provider}"),
+            other => panic!("{provider}: {other}"),
         }
     }
 }
@@ -175,9 +166,9 @@ async fn empty_pages_that_keep_saying_more_end_the_listing() {
     let server = mock(vec![Fault::EndlessEmpty]).await;
     for provider in Provider::ALL.iter().copied() {
         let result = list_all(&server, provider, quick(), None).await;
-        match provider {
-            // Kit and Togai can send empty pages with a cursor: the default allows three.
-            Provider::Kit | Provider::Togai => assert!(
+        match purchase_clients::providers::paging(provider).kind {
+            // An API with a cursor can send empty pages with one: the default allows three.
+            CursorKind::Token => assert!(
                 matches!(
                     result,
                     Err(Error::ListingLimit {
@@ -187,26 +178,13 @@ async fn empty_pages_that_keep_saying_more_end_the_listing() {
                 ),
                 "{provider}: {result:?}"
             ),
-            // Subtotal's cursor is the last id: an empty page with more has none.
-            Provider::Subtotal => {
-                assert!(
-                    matches!(result, Err(Error::InvalidPage { .. })),
-                    "{result:?}"
-                )
-            }
-            // CoCalc has no cursor: an empty page is the end.
-            Provider::CoCalc => assert_eq!(result.unwrap(), vec![]),
-            // Any other API ends such a listing with an error, one way or the other.
-            _ => assert!(
-                matches!(
-                    result,
-                    Err(Error::ListingLimit {
-                        limit: LimitReached::EmptyPages(4),
-                        ..
-                    }) | Err(Error::InvalidPage { .. })
-                ),
+            // A cursor that is the last id: an empty page with more has none.
+            CursorKind::LastId(_) => assert!(
+                matches!(result, Err(Error::InvalidPage { .. })),
                 "{provider}: {result:?}"
             ),
+            // Paged by offset: an empty page is the end.
+            CursorKind::Offset => assert_eq!(result.unwrap(), vec![], "{provider}"),
         }
     }
 }

@@ -146,3 +146,29 @@ fn hand_written_specs_declare_each_providers_authentication() {
     assert_eq!(cocalc["BearerAuth"]["scheme"], "bearer");
     assert_eq!(schemes("togai")["bearerAuth"]["scheme"], "bearer");
 }
+
+/// Every provider of the registry is a module declared in `src/providers/mod.rs`, under the
+/// feature the registry names (plain Rust modules, which `cargo fmt` and rustdoc see).
+#[test]
+fn every_registry_entry_is_a_module_declared_under_its_feature() {
+    let source = std::fs::read_to_string(common::root().join("src/providers/mod.rs")).unwrap();
+    let lines: Vec<&str> = source.lines().map(str::trim).collect();
+    let declared: Vec<(String, String)> = lines
+        .windows(3)
+        .filter_map(|w| {
+            let feature = w[0].strip_prefix("#[cfg(feature = \"")?.strip_suffix("\")]")?;
+            let module = w
+                .iter()
+                .find_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))?;
+            Some((module.to_string(), feature.to_string()))
+        })
+        .collect();
+    for entry in common::registry().providers {
+        assert!(
+            declared.contains(&(entry.module.clone(), entry.feature.clone())),
+            "{} is not declared under feature {:?}: {declared:?}",
+            entry.module,
+            entry.feature
+        );
+    }
+}

@@ -48,6 +48,73 @@ pub fn demo_scope(provider: crate::Provider) -> Option<&'static str> {
     crate::with_api!(provider, A => A::MOCK.scope)
 }
 
+/// For tests that serve a provider's pages from elsewhere (`wiremock`, say): the method and
+/// the path (under the base URL) of its list operation, with the demo scope filled in for
+/// an API listed by scope.
+pub fn list_route(provider: crate::Provider) -> (String, String) {
+    let operation = crate::providers::paging(provider).operation;
+    let doc = crate::specs::normalized(provider).unwrap_or_default();
+    for (template, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if op.get("operationId").and_then(serde_json::Value::as_str) == Some(operation) {
+                let mut path = template.clone();
+                if let (Some(s), Some(scope)) = (
+                    crate::providers::paging(provider).scope,
+                    demo_scope(provider),
+                ) {
+                    path = path.replace(&format!("{{{}}}", s.param), scope);
+                }
+                return (method.to_uppercase(), path);
+            }
+        }
+    }
+    panic!("{provider}: its spec has no operation {operation}")
+}
+
+/// A page of `provider`'s list operation as its API writes it (amounts as the spec types
+/// them): the mock's synthetic records `records` (positions among 1000), and `next` as the
+/// cursor to more where the API carries one (an API paged by offset goes on while a page is
+/// full; one that continues after the last id, while `next` is given).
+pub fn page_text(
+    provider: crate::Provider,
+    records: std::ops::Range<usize>,
+    next: Option<&str>,
+) -> String {
+    use crate::paginate::ListOperation;
+    let value = crate::with_api!(provider, A => {
+        type L = <A as crate::providers::ProviderApi>::List;
+        let items: Vec<<L as ListOperation>::Item> = records
+            .map(|i| data::typed(provider.name(), (A::MOCK.synthetic)(i, 1000)))
+            .collect();
+        let page = <L as ListOperation>::page(items, next, &Default::default());
+        serde_json::to_value(&page).expect("a generated type serializes")
+    });
+    wire_json(provider, &value)
+}
+
+/// The records of [`page_text`], as a client lists them.
+pub fn page_purchases(
+    provider: crate::Provider,
+    records: std::ops::Range<usize>,
+) -> Vec<crate::Purchase> {
+    use crate::paginate::ListOperation;
+    crate::with_api!(provider, A => {
+        type L = <A as crate::providers::ProviderApi>::List;
+        records
+            .map(|i| {
+                let item = data::typed(provider.name(), (A::MOCK.synthetic)(i, 1000));
+                <L as ListOperation>::purchase(item, demo_scope(provider))
+                    .expect("the mock's records normalize")
+            })
+            .collect()
+    })
+}
+
+/// What the mock serves for `provider` and how it answers (the provider's description).
+pub fn spec(provider: crate::Provider) -> crate::providers::MockSpec {
+    crate::with_api!(provider, A => A::MOCK)
+}
+
 /// A client of `provider` for the mock at `base_url`, with the demo credentials.
 pub fn demo_client(
     provider: crate::Provider,

@@ -9,7 +9,7 @@ use support::Variant;
 
 fn main() {
     let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
+        env!("PURCHASE_CLIENTS_CHECKOUT"),
         "/specs/published/togai-java-client.openapi.yaml"
     );
     let text = std::fs::read_to_string(path).expect("the published document is checked in");

@@ -8,7 +8,7 @@ fn purchases() -> Command {
 }
 
 fn spec(name: &str) -> String {
-    format!("{}/specs/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/specs/{name}", env!("PURCHASE_CLIENTS_CHECKOUT"))
 }
 
 fn edited_kit(dir: &std::path::Path) -> std::path::PathBuf {

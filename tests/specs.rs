@@ -156,7 +156,9 @@ fn every_registry_entry_is_a_module_declared_under_its_feature() {
     let declared: Vec<(String, String)> = lines
         .windows(3)
         .filter_map(|w| {
-            let feature = w[0].strip_prefix("#[cfg(feature = \"")?.strip_suffix("\")]")?;
+            let feature = w[0]
+                .strip_prefix("#[cfg(feature = \"")?
+                .strip_suffix("\")]")?;
             let module = w
                 .iter()
                 .find_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';'))?;

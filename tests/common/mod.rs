@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// The crate's root folder.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(env!("PURCHASE_CLIENTS_CHECKOUT"))
 }
 
 /// The folder holding the providers' documentation pages the specs were written from:
@@ -63,7 +63,7 @@ pub fn assert_no_secret(err: &purchase_clients::Error, secrets: &[&str]) {
 /// A copy of `specs/`: the registry and every spec and overlay it lists.
 pub fn specs_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let root = std::path::Path::new(env!("PURCHASE_CLIENTS_CHECKOUT")).join("specs");
     std::fs::create_dir(dir.path().join("overlays")).unwrap();
     let registry = purchase_spec::registry::Registry::load(&root).unwrap();
     let mut files = vec![

@@ -571,7 +571,7 @@ hand_written_deserialize = ["GetPurchasesResponse"]
 
     #[test]
     fn the_projects_registry_lists_its_specs() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"));
+        let dir = Path::new(concat!(env!("PURCHASE_CLIENTS_CHECKOUT"), "/specs"));
         let r = Registry::load(dir).unwrap();
         for e in &r.providers {
             let (spec, overlay) = e.read(dir).unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 
 #[test]
 fn each_generated_clients_public_surface() {
-    let specs = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"));
+    let specs = Path::new(concat!(env!("PURCHASE_CLIENTS_CHECKOUT"), "/specs"));
     for entry in Registry::load(specs).unwrap().providers {
         let code = entry.generate(specs).unwrap();
         let file: syn::File = syn::parse_str(&code).unwrap();

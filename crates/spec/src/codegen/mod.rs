@@ -813,7 +813,7 @@ mod real_specs {
     use std::path::Path;
 
     fn specs() -> &'static Path {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"))
+        Path::new(concat!(env!("PURCHASE_CLIENTS_CHECKOUT"), "/specs"))
     }
 
     fn generated() -> Vec<(String, String)> {

@@ -25,11 +25,13 @@
 //! the specs do not allow; amounts the specs give as numbers are written as JSON numbers
 //! with every digit.
 
+mod chaos;
 pub(crate) mod data;
 pub mod drift;
 mod pager;
 pub(crate) mod server;
 
+pub use chaos::Chaos;
 pub use data::DataSet;
 pub use server::{Fault, MockConfig, MockServer, Shared};
 

@@ -117,6 +117,11 @@ pub struct MockConfig {
     /// spread over, round-robin, each named after the demo scope (`ACC00001`, `ACC00002`,
     /// ...; see [`MockServer::scopes`]). 1: all in the demo scope.
     pub scopes: usize,
+    /// Chaos: this percentage of requests fails at random in every way a network and a
+    /// server fail (see [`super::Chaos`]); `None` for none.
+    pub chaos: Option<u8>,
+    /// The seed chaos decides from: the same seed fails the same requests.
+    pub seed: u64,
 }
 
 impl Default for MockConfig {
@@ -127,6 +132,8 @@ impl Default for MockConfig {
             latency: Duration::ZERO,
             drift: false,
             scopes: 1,
+            chaos: None,
+            seed: 0,
         }
     }
 }
@@ -142,6 +149,9 @@ pub struct Shared {
     in_flight: HashMap<Provider, (AtomicUsize, AtomicUsize)>,
     /// When each request arrived, per API.
     arrivals: std::sync::Mutex<Vec<(Provider, std::time::Instant)>>,
+    /// Requests chaos has decided on, and what it did to each.
+    pub(crate) chaos_requests: AtomicUsize,
+    pub(crate) chaos_log: std::sync::Mutex<Vec<(Provider, Option<super::Chaos>)>>,
     addr: SocketAddr,
     /// Requests that arrived after an off-origin redirect still carrying a credential.
     leaked_after_redirect: AtomicUsize,
@@ -150,6 +160,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// How the mock behaves.
+    pub(crate) fn config(&self) -> &MockConfig {
+        &self.config
+    }
+
     /// What the mock serves.
     pub(crate) fn data(&self) -> &DataSet {
         &self.data
@@ -201,6 +216,8 @@ impl MockServer {
                 .map(|p| (*p, (AtomicUsize::new(0), AtomicUsize::new(0))))
                 .collect(),
             arrivals: Default::default(),
+            chaos_requests: AtomicUsize::new(0),
+            chaos_log: Default::default(),
             drift: config.drift.then(super::drift::Drift::new),
             config,
             addr,
@@ -215,15 +232,13 @@ impl MockServer {
                 shared.clone(),
                 super::drift::layer,
             ))
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                super::chaos::layer,
+            ))
             .with_state(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve(listener, app, rx));
         Ok(MockServer {
             addr,
             shared,
@@ -290,6 +305,53 @@ impl Drop for MockServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Serves `app` on every connection `listener` accepts, until `shutdown`. Each connection
+/// can be closed from within a request ([`super::chaos::Kill`]), as a server or a proxy
+/// drops a connection; dropping the serving task closes them all.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let kill = Arc::new(tokio::sync::Notify::new());
+                let app = app.clone().layer(axum::Extension(super::chaos::Kill(kill.clone())));
+                connections.spawn(async move {
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let connection = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = kill.notified() => {}
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+impl MockServer {
+    /// What chaos did to each request to `provider`, in the order they arrived (`None`:
+    /// answered as usual).
+    pub fn chaos_log(&self, provider: Provider) -> Vec<Option<super::Chaos>> {
+        let log = self
+            .shared
+            .chaos_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        log.iter()
+            .filter(|(p, _)| *p == provider)
+            .map(|(_, c)| *c)
+            .collect()
     }
 }
 

@@ -19,10 +19,15 @@ pub struct MockArgs {
     #[arg(long, default_value_t = 250)]
     count: usize,
     /// Inject a fault: rate-limit, server-error, unavailable, slow, malformed,
-    /// echo-credentials, redirect-off-origin, endless, endless-empty, stall, empty or
-    /// new-enum-values (repeatable).
-    #[arg(long = "fault", value_name = "NAME")]
-    faults: Vec<Fault>,
+    /// echo-credentials, redirect-off-origin, endless, endless-empty, stall, empty,
+    /// new-enum-values, or chaos=PERCENT (that share of requests fails at random: 503, 500,
+    /// 429 with and without a wait, a body cut off, a dropped connection, or comes 0.4 s
+    /// late) (repeatable).
+    #[arg(long = "fault", value_name = "NAME", value_parser = parse_fault)]
+    faults: Vec<FaultArg>,
+    /// The seed chaos decides from: the same seed fails the same requests.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     /// Extra latency for every response, in milliseconds.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     latency_ms: u64,
@@ -37,6 +42,23 @@ pub struct MockArgs {
     scopes: usize,
 }
 
+/// A `--fault` value: a named fault, or chaos with its percentage.
+#[derive(Clone, Debug)]
+pub enum FaultArg {
+    Named(Fault),
+    Chaos(u8),
+}
+
+fn parse_fault(s: &str) -> Result<FaultArg, String> {
+    match s.strip_prefix("chaos=") {
+        Some(p) => match p.parse::<u8>() {
+            Ok(n) if n <= 100 => Ok(FaultArg::Chaos(n)),
+            _ => Err(format!("chaos={p}: expected a percentage from 0 to 100")),
+        },
+        None => s.parse().map(FaultArg::Named),
+    }
+}
+
 pub async fn mock(args: MockArgs) -> Result<(), Failure> {
     if !args.addr.ip().is_loopback() {
         return Err(Failure::usage(format!(
@@ -44,9 +66,23 @@ pub async fn mock(args: MockArgs) -> Result<(), Failure> {
             args.addr
         )));
     }
+    let chaos = args.faults.iter().rev().find_map(|f| match f {
+        FaultArg::Chaos(n) => Some(*n),
+        FaultArg::Named(_) => None,
+    });
+    let faults = args
+        .faults
+        .iter()
+        .filter_map(|f| match f {
+            FaultArg::Named(f) => Some(*f),
+            FaultArg::Chaos(_) => None,
+        })
+        .collect();
     let config = MockConfig {
         count: args.count,
-        faults: args.faults,
+        faults,
+        chaos,
+        seed: args.seed,
         latency: Duration::from_millis(args.latency_ms),
         drift: args.drift,
         scopes: args.scopes,

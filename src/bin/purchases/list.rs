@@ -56,6 +56,18 @@ pub struct ListArgs {
     /// never written (for `purchases conform --replay`).
     #[arg(long, value_name = "DIR")]
     record: Option<PathBuf>,
+    /// Write the listing to this file (jsonl, the default here, or csv), exactly once, with
+    /// a checkpoint beside it after every page and a manifest at the end.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Continue the export in --output from its checkpoint (the same command again): the
+    /// file is cut back to the checkpoint and the listing goes on from its cursor.
+    #[arg(long, requires = "output")]
+    resume: bool,
+    /// Write the export's manifest here (default: beside --output, FILE.manifest.json);
+    /// without --output, the manifest of what is written to standard output.
+    #[arg(long, value_name = "FILE.json")]
+    manifest: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -204,11 +216,101 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
     if let Some(size) = args.page_size {
         listing = listing.page_size(size);
     }
+    if args.output.is_some() || args.manifest.is_some() {
+        let outcome = export(&client, listing, &args).await;
+        return recorded(recorder, outcome);
+    }
     if scoped {
         listing = listing.scopes(accounts(&args.account, args.accounts.as_deref()));
     }
     let outcome = write_listing(&client, listing, &args).await;
     recorded(recorder, outcome)
+}
+
+/// `list --output FILE` (or `--manifest`): the listing written exactly once, resumable, with
+/// its manifest.
+async fn export(
+    client: &AnyClient,
+    mut listing: purchase_clients::AnyList,
+    args: &ListArgs,
+) -> Result<(), Failure> {
+    use crate::export::{Arguments, Export};
+    let format = args.format.unwrap_or(Format::Jsonl);
+    if !matches!(format, Format::Jsonl | Format::Csv) {
+        return Err(Failure::usage(format!(
+            "--format {}: an export (--output, --manifest) is written as jsonl or csv; json and table cannot be resumed or verified",
+            format!("{format:?}").to_lowercase()
+        )));
+    }
+    if args.limit.is_some() {
+        return Err(Failure::usage(
+            "--limit does not apply to an export, which is the whole listing",
+        ));
+    }
+    let arguments = Arguments {
+        provider: args.provider.name().to_string(),
+        base_url: args
+            .base_url
+            .clone()
+            .unwrap_or_else(|| args.provider.default_base_url().to_string()),
+        parameters: args
+            .params
+            .iter()
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (p.clone(), String::new()),
+            })
+            .collect(),
+        format: format!("{format:?}").to_lowercase(),
+        accounts: args.account.clone(),
+        accounts_file: args.accounts.as_ref().map(|p| p.display().to_string()),
+    };
+    let mut out = Export::open(
+        args.output.as_deref(),
+        args.resume,
+        args.manifest.as_deref(),
+        format,
+        arguments,
+        client.redactor(),
+    )?;
+    if out.complete() {
+        eprintln!("the export is complete already: nothing to resume");
+        return out.finish(None);
+    }
+    let (skip, cursor) = out.resume_point();
+    let scoped = !args.account.is_empty() || args.accounts.is_some();
+    if scoped {
+        let scopes = accounts(&args.account, args.accounts.as_deref());
+        listing = listing.scopes(futures::StreamExt::skip(scopes, skip));
+    } else if skip > 0 {
+        // The one listing reached its end before the run stopped.
+        return out.finish(None);
+    }
+    if let Some(cursor) = cursor {
+        listing = listing.start_from(cursor);
+    }
+    let bar = progress();
+    let mut stream = listing.purchase_pages();
+    loop {
+        match stream.try_next().await {
+            Ok(Some(page)) => {
+                out.write_page(&page)?;
+                if let Some(bar) = &bar {
+                    bar.set_message(format!("{} purchases written", page.items.len()));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let failure = Failure::from(e);
+                out.finish(Some(failure.message.clone()))?;
+                return Err(failure);
+            }
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    out.finish(None)
 }
 
 /// The accounts given with `--account`, then those of the `--accounts` file (`-`: standard

@@ -22,6 +22,7 @@ macro_rules! out {
 mod adopt;
 mod conform;
 mod drift;
+mod export;
 mod list;
 mod output;
 mod replay;
@@ -75,6 +76,8 @@ enum Command {
     Get(list::GetArgs),
     /// List the parameters `purchases list --param` takes for one API, from its spec.
     Params(list::ParamsArgs),
+    /// Check an export (`purchases list --output FILE`) against its manifest.
+    Verify(export::VerifyArgs),
     /// Serve a mock of all four APIs on a loopback port.
     Mock(serve::MockArgs),
     /// List purchases from all four APIs through an in-process mock and print the totals.
@@ -175,6 +178,7 @@ fn main() -> ExitCode {
             Command::List(args) => list::list(args).await.map(|()| ExitCode::SUCCESS),
             Command::Get(args) => list::get(args).await.map(|()| ExitCode::SUCCESS),
             Command::Params(args) => list::params(args).map(|()| ExitCode::SUCCESS),
+            Command::Verify(args) => export::verify(args),
             Command::Mock(args) => serve::mock(args).await.map(|()| ExitCode::SUCCESS),
             Command::Demo => serve::demo().await.map(|()| ExitCode::SUCCESS),
             Command::Schema => serve::schema().map(|()| ExitCode::SUCCESS),

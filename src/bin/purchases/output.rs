@@ -69,6 +69,41 @@ fn redacted(p: &Purchase, redactor: &Redactor) -> Option<Purchase> {
     })
 }
 
+/// The header an export in `format` starts with (CSV's column names; nothing for JSON lines).
+pub fn header_bytes(format: Format) -> io::Result<Vec<u8>> {
+    match format {
+        Format::Csv => {
+            let mut csv = csv::Writer::from_writer(Vec::new());
+            csv.write_record(COLUMNS)?;
+            csv.into_inner().map_err(|e| e.into_error())
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// A page of purchases as an export in `format` (JSON lines or CSV rows) writes them, with
+/// credentials redacted and, in CSV, control characters escaped — the same bytes `Writer`
+/// writes for them.
+pub fn page_bytes(format: Format, page: &[Purchase], redactor: &Redactor) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut csv = (format == Format::Csv).then(|| csv::Writer::from_writer(Vec::new()));
+    for p in page {
+        let clean = redacted(p, redactor);
+        let p = clean.as_ref().unwrap_or(p);
+        match &mut csv {
+            Some(csv) => csv.write_record(cells(p))?,
+            None => {
+                serde_json::to_writer(&mut out, p)?;
+                out.push(b'\n');
+            }
+        }
+    }
+    match csv {
+        Some(csv) => csv.into_inner().map_err(|e| e.into_error()),
+        None => Ok(out),
+    }
+}
+
 /// Writes purchases one at a time, in one format.
 pub struct Writer {
     redactor: Redactor,

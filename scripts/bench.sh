@@ -3,7 +3,7 @@
 # section shows the latest). Variants of one comparison run interleaved in the same process,
 # so each ratio is measured within one run.
 #
-#   scripts/bench.sh            decode, listing, overlap, memory
+#   scripts/bench.sh            decode, listing, overlap, memory, export under chaos
 #   scripts/bench.sh --build    also the first run from a fresh clone, clean, consumer and
 #                               incremental build times (about ten minutes more)
 #
@@ -43,6 +43,39 @@ large=$(peak 1000000)
 ratio=$(awk -v a="$large" -v b="$small" 'BEGIN { printf "%.2f", a / b }')
 echo "| memory: purchases list kit --format jsonl | 10,000 purchases | $((small / 1024)) MB peak RSS | 1.00× |  |"
 echo "| memory: purchases list kit --format jsonl | 1,000,000 purchases | $((large / 1024)) MB peak RSS | ${ratio}× | ≤ 1.2× |"
+
+# Kit's 1,000,000 purchases exported under 2% chaos (503, 500, throttles, cut bodies, dropped
+# connections, late answers) against the same export from a fault-free mock: the files must be
+# byte-equal and each manifest complete; two rounds, interleaved.
+chaos_log=$(mktemp)
+"$bin" mock --addr 127.0.0.1:0 --count 1000000 --fault chaos=2 --seed 7 >"$chaos_log" 2>&1 &
+chaos_mock=$!
+trap 'kill $mock $chaos_mock 2>/dev/null || true; rm -f "$log" "$chaos_log"' EXIT
+for _ in $(seq 600); do
+    grep -q "listening on" "$chaos_log" && break
+    sleep 0.5
+done
+chaos_base=$(grep -o 'http://127.0.0.1:[0-9]*' "$chaos_log" | head -1)/kit
+out=$(mktemp -d)
+export_secs() { # wall seconds of exporting every Kit purchase from $1 into $2
+    /usr/bin/time -f "%e" env KIT_ACCESS_TOKEN=demo-kit-token \
+        "$bin" list kit --base-url "$1" --format jsonl --output "$2" 2>&1 >/dev/null | tail -1
+}
+clean_times=() chaos_times=() exact=yes
+for _ in 1 2; do
+    clean_times+=("$(export_secs "$base" "$out/clean.jsonl")")
+    chaos_times+=("$(export_secs "$chaos_base" "$out/chaos.jsonl")")
+    cmp -s "$out/clean.jsonl" "$out/chaos.jsonl" || exact=no
+    grep -q '"complete": *true' "$out/chaos.jsonl.manifest.json" || exact=no
+    rm -f "$out"/*
+done
+rmdir "$out"
+median2() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (a + b) / 2 }'; }
+clean_s=$(median2 "${clean_times[@]}")
+chaos_s=$(median2 "${chaos_times[@]}")
+slower=$(awk -v a="$chaos_s" -v b="$clean_s" 'BEGIN { printf "%.2f", a / b }')
+echo "| chaos: purchases list kit --output, 1,000,000 purchases | fault-free mock | ${clean_s} s |  1.00× |  |"
+echo "| chaos: purchases list kit --output, 1,000,000 purchases | 2% chaos, seed 7; byte-equal output and complete manifest: ${exact} | ${chaos_s} s | ${slower}× | exact output |"
 
 if $with_build; then
     secs() { /usr/bin/time -f "%e" "$@" 2>&1 >/dev/null | tail -1; }

@@ -9,8 +9,7 @@ pub mod context;
 pub mod datetime;
 pub mod decimal;
 mod error;
-#[cfg(any(feature = "conform", feature = "mock"))]
-pub(crate) mod lossless;
+pub mod lossless;
 #[cfg(feature = "mock")]
 pub mod mock;
 mod options;
@@ -42,6 +41,7 @@ pub mod adopted {
 
 pub use any::{AnyClient, AnyList};
 pub use error::{Error, LimitReached};
+pub use lossless::{Json, JsonObject};
 pub use options::ClientOptions;
 pub use paginate::ListingLimits;
 pub use purchase::Purchase;

@@ -169,6 +169,12 @@ pub struct Paging {
     pub scope: Option<Scope>,
     /// Where a page holds its records (a JSON pointer into the page).
     pub items: &'static str,
+    /// Where a record holds the amount that becomes [`Purchase::total`] (a JSON pointer
+    /// into the record).
+    pub amount: &'static str,
+    /// Where a record holds the time that becomes [`Purchase::time`] (a JSON pointer into
+    /// the record), read as RFC 3339 whatever the spec's type for it.
+    pub time: &'static str,
 }
 
 /// A list operation as a provider describes it; the generic pager does the paging.

@@ -71,6 +71,7 @@ where
         Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>,
     >,
     E: serde::Serialize + serde::de::DeserializeOwned,
+    T: serde::de::DeserializeOwned,
 {
     let (result, state) = CALL
         .scope(std::cell::RefCell::new(CallState::default()), async move {
@@ -80,8 +81,69 @@ where
         .await;
     match result {
         Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(from_progenitor(inner, e, typed, state).await),
+        Err(e) => {
+            let located = match &e {
+                progenitor_client::Error::InvalidResponsePayload(bytes, _) => locate::<T>(bytes),
+                _ => None,
+            };
+            let mut err = from_progenitor(inner, e, typed, state).await;
+            if let (Some(at), Error::Decode { reason, .. }) = (located, &mut err) {
+                *reason = format!("{}: {reason}", inner.clean(&at));
+            }
+            Err(err)
+        }
     }
+}
+
+/// Where in a body that does not decode as `T` the decoder stopped, for the error: the
+/// field (`purchases[3].total`) and the record it belongs to, with the record's id when it
+/// has one. Decoded a second time, only on this error path.
+fn locate<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(_) => return None,
+        Err(e) => e.path().clone(),
+    };
+    let segments: Vec<&serde_path_to_error::Segment> = path.iter().collect();
+    if segments.is_empty() {
+        return None;
+    }
+    let mut at = format!("at {path}");
+    // The record: the element of the first array on the way to the field.
+    if let Some(i) = segments
+        .iter()
+        .position(|s| matches!(s, serde_path_to_error::Segment::Seq { .. }))
+    {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            return Some(at);
+        };
+        let mut record = &body;
+        for segment in &segments[..=i] {
+            let next = match segment {
+                serde_path_to_error::Segment::Seq { index } => record.get(*index),
+                serde_path_to_error::Segment::Map { key } => record.get(key.as_str()),
+                _ => None,
+            };
+            match next {
+                Some(next) => record = next,
+                None => return Some(at),
+            }
+        }
+        if let serde_path_to_error::Segment::Seq { index } = segments[i] {
+            at.push_str(&format!(", record {} of the page", index + 1));
+        }
+        let id = ["id", "purchase_id", "uuid", "transaction_id"]
+            .iter()
+            .find_map(|k| record.get(*k))
+            .map(|v| match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+        if let Some(id) = id {
+            at.push_str(&format!(" (id {id})"));
+        }
+    }
+    Some(at)
 }
 
 /// Notes which operation the call on this task is (the `pre` hook).

@@ -188,6 +188,15 @@ async fn a_resume_with_other_arguments_is_refused_and_json_cannot_be_exported() 
             "{}",
             stderr(&o)
         );
+        if !extra.is_empty() {
+            // Said as the command line says it.
+            assert!(
+                stderr(&o)
+                    .contains("with parameters no --param, not --param include_total_count=true"),
+                "{}",
+                stderr(&o)
+            );
+        }
     }
     let other = list(&server, Provider::Subtotal, &out, "jsonl", &["--resume"])
         .output()

@@ -1,17 +1,25 @@
 //! Which generated type each documented sample belongs to.
 
+use crate::lossless::Json;
 use crate::{Decimal, Provider};
 use serde::{de::DeserializeOwned, Serialize};
-use serde_json::Value;
 
 /// Decodes JSON text (a sample, or a reply's body) into a generated type and writes it
-/// back as JSON.
-pub type Decode = fn(&str) -> Result<Value, String>;
+/// back as JSON, every number as the type wrote it.
+pub type Decode = fn(&str) -> Result<Json, String>;
 
 /// Decodes `text` as `T`, as a response body is read, and serializes it back.
-pub(crate) fn roundtrip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Value, String> {
-    let typed: T = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    serde_json::to_value(&typed).map_err(|e| e.to_string())
+pub(crate) fn roundtrip<T: DeserializeOwned + Serialize>(text: &str) -> Result<Json, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let typed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("at {path}: {}", e.into_inner())
+        }
+    })?;
+    Json::parse(&serde_json::to_string(&typed).map_err(|e| e.to_string())?)
 }
 
 /// A bare amount, decoded the way generated fields are.

@@ -309,9 +309,7 @@ fn type_findings(
     exact: &Json,
 ) -> (Vec<Finding>, Vec<String>) {
     let named = format!("{} {}", reply.operation, reply.status);
-    let decode = decoder(provider, &named)
-        .or_else(|| component.and_then(|c| decoder(provider, &format!("response {c}"))));
-    let Some(decode) = decode else {
+    let Some(decode) = reply_type(provider, &reply.operation, reply.status, component) else {
         let f = finding(
             Rule::Unmapped,
             format!("no generated type is mapped to {named}"),
@@ -332,10 +330,61 @@ fn type_findings(
     (out, lost)
 }
 
+/// The generated type of `operation`'s reply with `status` (its component, if the reply is
+/// one), as a decode function.
+fn reply_type(
+    provider: Provider,
+    operation: &str,
+    status: u16,
+    component: Option<&str>,
+) -> Option<super::Decode> {
+    decoder(provider, &format!("{operation} {status}"))
+        .or_else(|| component.and_then(|c| decoder(provider, &format!("response {c}"))))
+}
+
+/// The generated type of the JSON reply of `operation` with `status`, as the replay
+/// checker finds it in the normalized spec `doc`: a decode function that writes the value
+/// back.
+pub fn reply_decoder(
+    provider: Provider,
+    doc: &Value,
+    operation: &str,
+    status: u16,
+) -> Option<super::Decode> {
+    let (_, component) = response_schema(doc, operation, status)?;
+    reply_type(provider, operation, status, component.as_deref())
+}
+
+/// A page of `provider`'s list operation, as JSON text, decoded and normalized as the
+/// client lists it (for an API listed by scope, the demo scope).
+pub fn page_purchases(
+    provider: Provider,
+    text: &str,
+) -> Result<Vec<crate::Purchase>, crate::Error> {
+    use crate::paginate::ListOperation;
+    crate::with_api!(provider, A => {
+        type L = <A as crate::providers::ProviderApi>::List;
+        let paging = <L as ListOperation>::PAGING;
+        let page: <L as ListOperation>::Page =
+            serde_json::from_str(text).map_err(|e| crate::Error::Decode {
+                provider,
+                operation: paging.operation,
+                status: 200,
+                reason: e.to_string(),
+                excerpt: crate::redact::truncate(text, 200),
+            })?;
+        let (items, _) = <L as ListOperation>::split(page, true)?;
+        items
+            .into_iter()
+            .map(|i| <L as ListOperation>::purchase(i, A::MOCK.scope))
+            .collect()
+    })
+}
+
 /// Compares a body as received (`text`) with what a type decoded from it wrote back:
 /// `(changed, lost)`, the values that differ (an amount must keep every digit) and the
 /// fields the type dropped, as JSON pointers with details.
-pub fn compare_decoded(text: &str, decoded: &Value) -> Result<(Vec<String>, Vec<String>), String> {
+pub fn compare_decoded(text: &str, decoded: &Json) -> Result<(Vec<String>, Vec<String>), String> {
     let exact = Json::parse(text)?;
     let (mut changed, mut lost) = (Vec::new(), Vec::new());
     exact_differences(&exact, decoded, "", &mut changed, &mut lost);
@@ -352,11 +401,60 @@ fn same_number(text: &str, other: &str) -> bool {
         )
 }
 
-/// [`super::differences`] against the reply as received: every number compared by its text
-/// (an amount decoded as a `Decimal` is written back as a string with the same digits).
+/// Whether a string the type wrote back is the received one as a value: the same text; or
+/// the same instant (a date-time respelled: `+00:00` as `Z`, `t`/`z` in upper case, `.5`
+/// as `.500`, a leap second kept) with no digit lost — fraction digits beyond the
+/// nanosecond must be zeros; or the same uuid in another case. `Err` says what was lost.
+pub(crate) fn same_string(received: &str, written: &str) -> Result<bool, String> {
+    if received == written {
+        return Ok(true);
+    }
+    if let (Ok(a), Ok(b)) = (
+        chrono::DateTime::parse_from_rfc3339(received),
+        chrono::DateTime::parse_from_rfc3339(written),
+    ) {
+        if a != b {
+            return Ok(false);
+        }
+        let beyond = fraction_digits(received).get(9..).unwrap_or("").to_string();
+        return if beyond.bytes().all(|c| c == b'0') {
+            Ok(true)
+        } else {
+            Err(format!(
+                "the digits beyond the nanosecond ({beyond}) are lost: a date-time keeps nine fraction digits"
+            ))
+        };
+    }
+    Ok(is_uuid(received) && received.eq_ignore_ascii_case(written))
+}
+
+/// The fraction digits of the seconds of an RFC 3339 date-time.
+fn fraction_digits(text: &str) -> &str {
+    match text.find('.') {
+        Some(dot) => {
+            let rest = &text[dot + 1..];
+            &rest[..rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len())]
+        }
+        None => "",
+    }
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// [`super::differences`] against the reply as received: every number compared by its
+/// digits (an amount decoded as a `Decimal` is written back as a string with the same
+/// digits), every date-time and uuid by its value.
 fn exact_differences(
     expected: &Json,
-    actual: &Value,
+    actual: &Json,
     at: &str,
     changed: &mut Vec<String>,
     lost: &mut Vec<String>,
@@ -367,44 +465,47 @@ fn exact_differences(
         Json::Object(o) => o.is_empty(),
         _ => false,
     };
+    let here = || if at.is_empty() { "/" } else { at }.to_string();
     match (expected, actual) {
-        (Json::Object(e), Value::Object(a)) => {
+        (Json::Object(e), Json::Object(a)) => {
             for (key, ev) in e {
                 let here = format!("{at}/{}", escape(key));
-                match a.get(key) {
+                match a.iter().find(|(k, _)| k == key) {
                     None if !empty(ev) => lost.push(here),
                     None => {}
-                    Some(av) => exact_differences(ev, av, &here, changed, lost),
+                    Some((_, av)) => exact_differences(ev, av, &here, changed, lost),
                 }
             }
             for (key, av) in a {
-                let written = !(av.is_null()
-                    || av.as_array().is_some_and(Vec::is_empty)
-                    || av.as_object().is_some_and(serde_json::Map::is_empty));
-                if written && !e.iter().any(|(k, _)| k == key) {
+                if !empty(av) && !e.iter().any(|(k, _)| k == key) {
                     changed.push(format!(
-                        "{at}/{}: not in the reply, written back as {av}",
-                        escape(key)
+                        "{at}/{}: not in the reply, written back as {}",
+                        escape(key),
+                        av.to_text()
                     ));
                 }
             }
         }
-        (Json::Array(e), Value::Array(a)) if e.len() == a.len() => {
+        (Json::Array(e), Json::Array(a)) if e.len() == a.len() => {
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 exact_differences(ev, av, &format!("{at}/{i}"), changed, lost);
             }
         }
-        (Json::Number(n), Value::String(s)) | (Json::String(n), Value::String(s))
+        (Json::Number(n) | Json::String(n), Json::String(s) | Json::Number(s))
             if same_number(n, s) => {}
-        (Json::Number(n), Value::Number(m)) if same_number(n, &m.to_string()) => {}
-        (Json::String(e), Value::String(a)) if e == a => {}
-        (Json::Bool(e), Value::Bool(a)) if e == a => {}
-        (Json::Null, Value::Null) => {}
+        (Json::String(e), Json::String(a)) => match same_string(e, a) {
+            Ok(true) => {}
+            Ok(false) => changed.push(format!("{}: received {e:?}, decoded {a:?}", here())),
+            Err(why) => changed.push(format!("{}: received {e:?}, decoded {a:?}: {why}", here())),
+        },
+        (Json::Bool(e), Json::Bool(a)) if e == a => {}
+        (Json::Null, Json::Null) => {}
         (e, a) if empty(e) && a.is_null() => {}
         (e, a) => changed.push(format!(
-            "{}: received {}, decoded {a}",
-            if at.is_empty() { "/" } else { at },
-            e.to_text()
+            "{}: received {}, decoded {}",
+            here(),
+            e.to_text(),
+            a.to_text()
         )),
     }
 }
@@ -419,13 +520,14 @@ mod tests {
         let exact =
             Json::parse(r#"{"total": 1234567890.1234567891, "n": 3, "s": "9.10"}"#).unwrap();
         let (mut changed, mut lost) = (Vec::new(), Vec::new());
-        let back = json!({"total": "1234567890.1234567891", "n": 3, "s": "9.10"});
+        let back =
+            Json::parse(r#"{"total": "1234567890.1234567891", "n": 3, "s": "9.10"}"#).unwrap();
         exact_differences(&exact, &back, "", &mut changed, &mut lost);
         assert!(
             changed.is_empty() && lost.is_empty(),
             "{changed:?} {lost:?}"
         );
-        let lossy = json!({"total": "1234567890.123456789", "n": 3});
+        let lossy = Json::parse(r#"{"total": "1234567890.123456789", "n": 3}"#).unwrap();
         exact_differences(&exact, &lossy, "", &mut changed, &mut lost);
         assert_eq!(changed.len(), 1, "{changed:?}");
         assert!(changed[0].starts_with("/total"), "{changed:?}");

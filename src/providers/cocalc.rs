@@ -255,6 +255,8 @@ impl ListOperation for Api {
         kind: CursorKind::Offset,
         scope: None,
         items: "/purchases",
+        amount: "/cost",
+        time: "/time",
     };
 
     fn context(client: &CoCalcClient) -> &Context {

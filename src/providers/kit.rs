@@ -76,6 +76,8 @@ impl ListOperation for Api {
         kind: CursorKind::Token,
         scope: None,
         items: "/purchases",
+        amount: "/total",
+        time: "/transaction_time",
     };
 
     fn context(client: &KitClient) -> &Context {

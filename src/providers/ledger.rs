@@ -46,6 +46,8 @@ impl ListOperation for Api {
         kind: CursorKind::Token,
         scope: None,
         items: "/items",
+        amount: "/amount",
+        time: "/created",
     };
 
     fn context(client: &LedgerClient) -> &Context {

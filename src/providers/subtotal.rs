@@ -64,6 +64,8 @@ impl ListOperation for Api {
         kind: CursorKind::LastId("purchase_id"),
         scope: None,
         items: "/purchases",
+        amount: "/total",
+        time: "/date",
     };
 
     fn context(client: &SubtotalClient) -> &Context {

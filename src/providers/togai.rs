@@ -127,6 +127,8 @@ impl ListOperation for Api {
             variable: "TOGAI_ACCOUNT_ID",
         }),
         items: "/data",
+        amount: "/price",
+        time: "/createdAt",
     };
 
     fn context(client: &TogaiClient) -> &Context {

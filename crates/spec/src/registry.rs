@@ -223,16 +223,16 @@ pub fn adopted_code(modules: &[(&Entry, Vec<SuccessTypes>)]) -> String {
         r#"
 /// Decodes `text`, the success body of `operation` of the provider named `provider`, with
 /// the regenerated type and writes it back as JSON; `None` when there is no such client.
-pub fn decode(provider: &str, operation: &str, text: &str) -> Option<Result<serde_json::Value, String>> {{
+pub fn decode(provider: &str, operation: &str, text: &str) -> Option<Result<crate::lossless::Json, String>> {{
     #[allow(dead_code)]
-    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(text: &str) -> Result<serde_json::Value, String> {{
+    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(text: &str) -> Result<crate::lossless::Json, String> {{
         let typed: T = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        serde_json::to_value(&typed).map_err(|e| e.to_string())
+        crate::lossless::Json::parse(&serde_json::to_string(&typed).map_err(|e| e.to_string())?)
     }}
-    type Decode = fn(&str) -> Result<serde_json::Value, String>;
+    type Decode = fn(&str) -> Result<crate::lossless::Json, String>;
     // The first type that decodes the text (each from the text: no buffering, no digit lost).
     #[allow(dead_code)]
-    fn first_of(text: &str, tries: &[Decode]) -> Result<serde_json::Value, String> {{
+    fn first_of(text: &str, tries: &[Decode]) -> Result<crate::lossless::Json, String> {{
         let mut errors = Vec::new();
         for t in tries {{
             match t(text) {{

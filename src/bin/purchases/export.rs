@@ -53,22 +53,41 @@ impl Arguments {
         if self.base_url != saved.base_url {
             return differ("base URL", saved.base_url.clone(), self.base_url.clone());
         }
+        let params = |p: &BTreeMap<String, String>| {
+            if p.is_empty() {
+                "no --param".to_string()
+            } else {
+                p.iter()
+                    .map(|(k, v)| format!("--param {k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }
+        };
         if self.parameters != saved.parameters {
             return differ(
                 "parameters",
-                format!("{:?}", saved.parameters),
-                format!("{:?}", self.parameters),
+                params(&saved.parameters),
+                params(&self.parameters),
             );
         }
         if self.format != saved.format {
             return differ("format", saved.format.clone(), self.format.clone());
         }
         if self.accounts != saved.accounts || self.accounts_file != saved.accounts_file {
-            return differ(
-                "accounts",
-                format!("{:?} {:?}", saved.accounts, saved.accounts_file),
-                format!("{:?} {:?}", self.accounts, self.accounts_file),
-            );
+            let accounts = |a: &Arguments| {
+                let mut out: Vec<String> = a
+                    .accounts
+                    .iter()
+                    .map(|x| format!("--account {x}"))
+                    .collect();
+                out.extend(a.accounts_file.iter().map(|f| format!("--accounts {f}")));
+                if out.is_empty() {
+                    "no account".into()
+                } else {
+                    out.join(" ")
+                }
+            };
+            return differ("accounts", accounts(saved), accounts(self));
         }
         None
     }

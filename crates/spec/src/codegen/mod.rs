@@ -71,6 +71,10 @@ pub struct GenerateOptions {
     /// and the serde attributes stay). For untagged enums that serde would otherwise decode
     /// by buffering the whole body.
     pub hand_written_deserialize: Vec<String>,
+    /// Paths of the lossless JSON value and JSON object types that replace
+    /// `serde_json::Value` and `serde_json::Map<String, Value>` (free-form schemas), so a
+    /// number inside one keeps its digits; `None` keeps `serde_json`'s.
+    pub json_types: Option<(String, String)>,
 }
 
 impl Default for GenerateOptions {
@@ -82,6 +86,10 @@ impl Default for GenerateOptions {
             inner_type: None,
             datetime_fns: None,
             hand_written_deserialize: Vec::new(),
+            json_types: Some((
+                "crate::lossless::Json".into(),
+                "crate::lossless::JsonObject".into(),
+            )),
         }
     }
 }
@@ -162,6 +170,9 @@ pub fn generate_from_value(
         datetime_fields(&mut file, plain, option);
     }
     drop_derived_deserialize(&mut file, &options.hand_written_deserialize).map_err(fail)?;
+    if let Some((value, object)) = &options.json_types {
+        lossless_json(&mut file, value, object).map_err(fail)?;
+    }
     open_enums::open_response_enums(&mut file).map_err(fail)?;
     open_enums::check_open_enums(&file).map_err(fail)?;
     non_exhaustive_structs(&mut file);
@@ -448,6 +459,61 @@ pub fn datetime_fields(file: &mut syn::File, plain: &str, option: &str) {
         };
         deserialize_field_with(field, if optional { option } else { plain }, optional);
     });
+}
+
+/// Replaces `serde_json::Value` with `value` and `serde_json::Map<String, Value>` with
+/// `object` in every type and attribute (typify writes free-form schemas as those, whose
+/// numbers go through `f64`).
+pub fn lossless_json(file: &mut syn::File, value: &str, object: &str) -> Result<(), String> {
+    use syn::visit_mut::VisitMut;
+    struct Replace {
+        value: syn::Type,
+        object: syn::Type,
+        object_path: String,
+    }
+    fn compact(tokens: impl quote::ToTokens) -> String {
+        tokens.to_token_stream().to_string().replace(' ', "")
+    }
+    impl VisitMut for Replace {
+        fn visit_type_mut(&mut self, ty: &mut syn::Type) {
+            match compact(&*ty).as_str() {
+                "::serde_json::Value" | "serde_json::Value" => *ty = self.value.clone(),
+                "::serde_json::Map<::std::string::String,::serde_json::Value>" => {
+                    *ty = self.object.clone()
+                }
+                _ => syn::visit_mut::visit_type_mut(self, ty),
+            }
+        }
+        fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+            let text = attr.meta.to_token_stream().to_string();
+            if text.contains("::serde_json::Map::is_empty") {
+                let replaced = text.replace(
+                    "::serde_json::Map::is_empty",
+                    &format!("{}::is_empty", self.object_path),
+                );
+                if let Ok(meta) = syn::parse_str::<syn::Meta>(&replaced) {
+                    attr.meta = meta;
+                }
+            }
+        }
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            // `serde_json::Map::new()` as a default becomes the object type's default.
+            if compact(&*e) == "::serde_json::Map::new()" {
+                *e = syn::parse_quote!(::std::default::Default::default());
+                return;
+            }
+            syn::visit_mut::visit_expr_mut(self, e);
+        }
+    }
+    use quote::ToTokens;
+    let parse = |p: &str| syn::parse_str::<syn::Type>(p).map_err(|e| format!("{p}: {e}"));
+    let mut replace = Replace {
+        value: parse(value)?,
+        object: parse(object)?,
+        object_path: object.to_string(),
+    };
+    replace.visit_file_mut(file);
+    Ok(())
 }
 
 /// Drops `Deserialize` from the derives of the types named in `names` (in any module);

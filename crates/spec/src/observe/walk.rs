@@ -299,7 +299,9 @@ impl Walk<'_> {
         let format = schema.get("format").and_then(Value::as_str);
         match schema.get("type").and_then(Value::as_str) {
             Some("number") => self.numbers_at.push(ptr.to_string()),
-            Some("integer") if !(n.is_i64() || n.is_u64()) => self.note(
+            // An integer beyond 64 bits arrives as an `f64` without a fraction: still an
+            // integer (the type's range is another matter, the decoder's).
+            Some("integer") if n.as_f64().is_some_and(|f| f.fract() != 0.0) => self.note(
                 Observed::Fraction {
                     schema: ptr.to_string(),
                 },

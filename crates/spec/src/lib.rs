@@ -16,7 +16,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod downconvert;
+#[cfg(feature = "analysis")]
 pub mod drift;
+#[cfg(feature = "analysis")]
 pub mod observe;
 pub mod overlay;
 pub mod registry;

@@ -161,10 +161,14 @@ fn main() -> ExitCode {
     list::set_progress(!tracing);
     // A listing that fetches strictly in turn has nothing to overlap: one thread then drives
     // both the connection and the output, with no hand-off between threads for every page.
+    // Otherwise one worker thread fetches ahead while this one writes: all the overlap there
+    // is, with fewer idle threads to wake (a worker per core cost 5–10% more CPU here).
     let mut builder = if cli.command.fetches_in_turn() {
         tokio::runtime::Builder::new_current_thread()
     } else {
-        tokio::runtime::Builder::new_multi_thread()
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(1);
+        b
     };
     let runtime = match builder.enable_all().build() {
         Ok(r) => r,

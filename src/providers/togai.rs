@@ -6,8 +6,7 @@
 //! mock's data.
 //!
 //! [`Client`] has one method per operation; [`types`] holds the request and response
-//! types, [`params`] every operation's parameters. Every amount is a
-//! [`rust_decimal::Decimal`].
+//! types (every amount a [`rust_decimal::Decimal`]), [`params`] every operation's parameters.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), purchase_clients::Error> {

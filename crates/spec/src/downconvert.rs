@@ -35,6 +35,32 @@ const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
     "propertyNames",
 ];
 
+thread_local! {
+    /// Set while [`to_openapi_30_keeping`] runs.
+    static KEEPING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The prefix under which [`to_openapi_30_keeping`] keeps a 3.1 keyword 3.0 has no
+/// equivalent for (`prefixItems` becomes `x-oas31-prefixItems`).
+pub const KEPT_PREFIX: &str = "x-oas31-";
+
+/// [`to_openapi_30`] for comparing two documents rather than generating from one: a
+/// construct 3.0 cannot say is kept beside the converted document instead of refused — a
+/// schema keyword without a 3.0 equivalent (`contains`, `prefixItems`, `if`, ...) under
+/// [`KEPT_PREFIX`] with its value, `components/pathItems` and `mutualTLS` schemes as they
+/// are — so no document the specification allows is refused, and a change to what is kept
+/// can still be reported.
+pub fn to_openapi_30_keeping(doc: &mut Value) -> Result<(), String> {
+    KEEPING.with(|k| k.set(true));
+    let result = to_openapi_30(doc);
+    KEEPING.with(|k| k.set(false));
+    result
+}
+
+fn keeping() -> bool {
+    KEEPING.with(|k| k.get())
+}
+
 /// Rewrites `doc` in place from OpenAPI 3.1 to 3.0.3. A 3.0 document is left as it is.
 ///
 /// Errors name the JSON pointer of the construct that could not be converted.
@@ -74,7 +100,7 @@ pub fn to_openapi_30(doc: &mut Value) -> Result<(), String> {
         }
     }
     if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
-        if components.contains_key("pathItems") {
+        if components.contains_key("pathItems") && !keeping() {
             return Err("/components/pathItems has no OpenAPI 3.0 equivalent".into());
         }
         for_each_entry(components, "schemas", "/components/schemas", schema)?;
@@ -94,7 +120,7 @@ pub fn to_openapi_30(doc: &mut Value) -> Result<(), String> {
         for_each_entry(components, "headers", "/components/headers", header)?;
         if let Some(schemes) = components.get("securitySchemes").and_then(Value::as_object) {
             for (name, scheme) in schemes {
-                if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") {
+                if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") && !keeping() {
                     return Err(format!(
                         "/components/securitySchemes/{}: mutualTLS has no OpenAPI 3.0 equivalent",
                         escape(name)
@@ -234,7 +260,14 @@ pub fn schema(s: &mut Value, at: &str) -> Result<(), String> {
         .iter()
         .find(|k| obj.contains_key(**k))
     {
-        return Err(format!("{at}: `{keyword}` has no OpenAPI 3.0 equivalent"));
+        if !keeping() {
+            return Err(format!("{at}: `{keyword}` has no OpenAPI 3.0 equivalent"));
+        }
+        for keyword in UNSUPPORTED_SCHEMA_KEYWORDS {
+            if let Some(value) = obj.remove(*keyword) {
+                obj.insert(format!("{KEPT_PREFIX}{keyword}"), value);
+            }
+        }
     }
 
     keywords_31_to_30(obj, at)?;

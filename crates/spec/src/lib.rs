@@ -113,6 +113,15 @@ pub fn normalize(name: &str, spec_text: &str, overlay_text: Option<&str>) -> Res
     Ok(doc)
 }
 
+/// [`normalize`] without an overlay, for comparing documents: a 3.1 construct 3.0 cannot
+/// say is kept (see [`downconvert::to_openapi_30_keeping`]) rather than refused.
+pub fn normalize_for_comparison(name: &str, spec_text: &str) -> Result<Value, Error> {
+    let mut doc = load_document(name, spec_text)?;
+    downconvert::to_openapi_30_keeping(&mut doc)
+        .map_err(|e| Error::new(name, Step::Downconvert, e))?;
+    Ok(doc)
+}
+
 /// Extracts the OpenAPI document embedded in a documentation page as a fenced YAML block
 /// (```` ```yaml ```` or ```` ````yaml ````), exactly as written between the fences.
 ///

@@ -511,3 +511,71 @@ fn the_rules_table_has_unique_ids_and_reasons_and_the_docs_list_them_all() {
         "docs/drift-rules.md is stale: regenerate it with `purchases drift --rules`"
     );
 }
+
+/// An OpenAPI 3.1 document whose response schema uses keywords 3.0 has no equivalent for.
+const WITH_31_KEYWORDS: &str = r#"
+openapi: 3.1.0
+info: {title: T, version: '1'}
+paths:
+  /purchases:
+    get:
+      operationId: list
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  tags: {type: array, items: {type: string}, contains: {const: paid}}
+                  total: {type: [number, 'null']}
+                patternProperties: {'^x-': {type: string}}
+components:
+  pathItems:
+    Reused: {get: {responses: {'200': {description: ok}}}}
+"#;
+
+#[test]
+fn a_31_document_with_keywords_30_cannot_say_is_compared_not_refused() {
+    // The generator still refuses it (it cannot generate what 3.0 cannot say)...
+    assert!(purchase_spec::normalize("a.yaml", WITH_31_KEYWORDS, None).is_err());
+    // ...drift compares it: against itself, nothing.
+    let same = compare_texts("a.yaml", WITH_31_KEYWORDS, "b.yaml", WITH_31_KEYWORDS).unwrap();
+    assert!(same.changes.is_empty(), "{:?}", same.changes);
+    // A change to a keyword no rule models is reported with its pointer, never dropped.
+    let changed =
+        WITH_31_KEYWORDS.replace("contains: {const: paid}", "contains: {const: refunded}");
+    let report = compare_texts("a.yaml", WITH_31_KEYWORDS, "b.yaml", &changed).unwrap();
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.pointer.as_str()))
+        .collect();
+    assert_eq!(
+        rules,
+        [(
+            "unclassified-schema-change",
+            "/paths/~1purchases/get/responses/200/content/application~1json/schema/properties/tags"
+        )],
+        "{:?}",
+        report.changes
+    );
+    assert!(
+        report.changes[0].message.contains("`contains` changed"),
+        "{}",
+        report.changes[0].message
+    );
+    // And a modelled change beside it is classified as usual.
+    let removed = WITH_31_KEYWORDS.replace("patternProperties: {'^x-': {type: string}}", "");
+    let report = compare_texts("a.yaml", WITH_31_KEYWORDS, "b.yaml", &removed).unwrap();
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c.rule == "unclassified-schema-change"
+                && c.message.contains("`patternProperties` removed")),
+        "{:?}",
+        report.changes
+    );
+}

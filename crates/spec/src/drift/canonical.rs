@@ -83,6 +83,10 @@ pub struct Schema {
     pub docs: BTreeMap<String, Value>,
     /// Keywords two `allOf` parts disagree on.
     pub conflicts: Vec<String>,
+    /// JSON Schema keywords no rule models (3.1's `contains`, `prefixItems`, `if`, ...,
+    /// kept by the down-conversion under their own names), with their values: a change to
+    /// one is reported as unclassified, never dropped.
+    pub unmodelled: BTreeMap<String, Value>,
     /// Hash of everything above but `at` and `docs`.
     pub fingerprint: u64,
     /// Hash of the documentation, this schema's and its children's.
@@ -232,6 +236,11 @@ impl<'a> Canon<'a> {
         for key in DOC_KEYWORDS {
             if let Some(d) = obj.get(*key) {
                 s.docs.insert(key.to_string(), d.clone());
+            }
+        }
+        for (key, value) in obj {
+            if let Some(keyword) = key.strip_prefix(crate::downconvert::KEPT_PREFIX) {
+                s.unmodelled.insert(keyword.to_string(), value.clone());
             }
         }
         if let Some(props) = obj.get("properties").and_then(Value::as_object) {
@@ -406,6 +415,9 @@ fn fingerprint(s: &Schema) -> u64 {
     alts.hash(&mut h);
     (s.deprecated, s.read_only, s.write_only).hash(&mut h);
     s.conflicts.hash(&mut h);
+    for (k, v) in &s.unmodelled {
+        (k, v.to_string()).hash(&mut h);
+    }
     h.finish()
 }
 

@@ -241,8 +241,8 @@ pub fn compare_texts(
     new_name: &str,
     new: &str,
 ) -> Result<DriftReport, crate::Error> {
-    let old = crate::normalize(old_name, old, None)?;
-    let new = crate::normalize(new_name, new, None)?;
+    let old = crate::normalize_for_comparison(old_name, old)?;
+    let new = crate::normalize_for_comparison(new_name, new)?;
     Ok(compare(&old, &new))
 }
 

@@ -133,6 +133,23 @@ impl SchemaDiff {
             return;
         }
         let prefix = scope.prefix(root);
+        let keywords: std::collections::BTreeSet<&String> =
+            old.unmodelled.keys().chain(new.unmodelled.keys()).collect();
+        for keyword in keywords {
+            if old.unmodelled.get(keyword) != new.unmodelled.get(keyword) {
+                let how = match (old.unmodelled.get(keyword), new.unmodelled.get(keyword)) {
+                    (None, _) => "added",
+                    (_, None) => "removed",
+                    _ => "changed",
+                };
+                out.push(
+                    "unclassified-schema-change".into(),
+                    at,
+                    false,
+                    format!("{what}: `{keyword}` {how} (a keyword no drift rule models)"),
+                );
+            }
+        }
         for conflict in new.conflicts.iter().filter(|c| !old.conflicts.contains(c)) {
             out.push(
                 "schema-all-of-conflict".into(),

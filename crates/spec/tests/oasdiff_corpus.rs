@@ -17,7 +17,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The floors the figures must stay at (measured; raise them as rules are added).
-const MAX_REFUSED: usize = 0;
 const MIN_IDS_REPORTED_PERCENT: f64 = 48.0;
 const MIN_LEVELS_AGREED_PERCENT: f64 = 89.0;
 
@@ -130,8 +129,9 @@ fn every_oasdiff_pair_compares_and_agreement_holds() {
     missed.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     eprintln!("expected ids not reported, most often first: {missed:?}");
     assert!(compared > 0, "no usable case in the corpus");
+    // No document the OpenAPI specification allows is refused.
     assert!(
-        refused.len() <= MAX_REFUSED,
+        refused.is_empty(),
         "refused documents:\n{}",
         refused.join("\n")
     );

@@ -1,7 +1,8 @@
 //! Bodies generated from each response schema as the client is built from it (spec and
 //! overlay), run through the generated types: every number the schema allows, exactly.
 //!
-//! For every provider and every operation's JSON reply with status 200, proptest draws
+//! For every provider and every JSON reply every operation documents (successes and error
+//! bodies, by status, range or `default`), proptest draws
 //! bodies from the schema — amounts of 1 to 28 significant digits, written with and
 //! without exponents; integers across their format's range; date-times in every spelling
 //! RFC 3339 allows (`t`/`z` in lower case, offsets, 0 to 9 fraction digits); uuids in
@@ -357,9 +358,9 @@ fn object(doc: &Value, schema: &Value, depth: u32) -> BoxedStrategy<Json> {
         .boxed()
 }
 
-/// The JSON replies with status 200 of every operation of `provider`: (operation, schema
-/// pointer).
-fn replies(doc: &Value) -> Vec<(String, String)> {
+/// Every JSON reply every operation documents: (operation, status, schema pointer). A
+/// status range (`4XX`) or `default` is drawn as one status it covers.
+fn replies(doc: &Value) -> Vec<(String, u16, String)> {
     let mut out = Vec::new();
     for item in doc["paths"]
         .as_object()
@@ -371,9 +372,24 @@ fn replies(doc: &Value) -> Vec<(String, String)> {
             let Some(id) = op.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
-            if let Some(pointer) = conform::response_schema_pointer(doc, id, "200") {
+            for (key, response) in op["responses"].as_object().into_iter().flatten() {
+                let status = match key.as_str() {
+                    "default" => 500,
+                    k if k.ends_with("XX") => k[..1].parse::<u16>().unwrap_or(5) * 100,
+                    k => k.parse().unwrap_or(500),
+                };
+                let at = match response.get("$ref").and_then(Value::as_str) {
+                    Some(r) => r[1..].to_string(),
+                    None => conform::response_schema_pointer(doc, id, key)
+                        .map(|p| {
+                            p.trim_end_matches("/content/application~1json/schema")
+                                .to_string()
+                        })
+                        .unwrap_or_default(),
+                };
+                let pointer = format!("{at}/content/application~1json/schema");
                 if doc.pointer(&pointer).is_some() {
-                    out.push((id.to_string(), pointer));
+                    out.push((id.to_string(), status, pointer));
                 }
             }
         }
@@ -383,7 +399,13 @@ fn replies(doc: &Value) -> Vec<(String, String)> {
 
 /// Runs the three checks on one body; whether it was a page of the list operation whose
 /// purchases were normalized and compared.
-fn check(provider: Provider, doc: &Value, operation: &str, pointer: &str, body: &Json) -> bool {
+fn check(
+    provider: Provider,
+    doc: &Value,
+    (operation, status): (&str, u16),
+    pointer: &str,
+    body: &Json,
+) -> bool {
     let text = body.to_text();
     let schema = doc.pointer(pointer).expect("the schema");
     let errors = conform::validate(doc, schema, &body.to_value());
@@ -391,8 +413,9 @@ fn check(provider: Provider, doc: &Value, operation: &str, pointer: &str, body: 
         errors.is_empty(),
         "{provider} {operation}: the generator wrote a body its schema refuses ({errors:?}): {text}"
     );
-    let decode = conform::reply_decoder(provider, doc, operation, 200)
-        .unwrap_or_else(|| panic!("{provider} {operation}: no generated type for its reply"));
+    let decode = conform::reply_decoder(provider, doc, operation, status).unwrap_or_else(|| {
+        panic!("{provider} {operation} {status}: no generated type for its reply")
+    });
     let back = decode(&text)
         .unwrap_or_else(|e| panic!("{provider} {operation}: does not decode ({e}): {text}"));
     let (changed, lost) = compare_decoded(&text, &back).expect("the body is JSON");
@@ -410,7 +433,7 @@ fn check(provider: Provider, doc: &Value, operation: &str, pointer: &str, body: 
     );
 
     let paging = purchase_clients::providers::paging(provider);
-    if operation == paging.operation {
+    if operation == paging.operation && status == 200 {
         // The records: where the page holds them, or the body itself where the API answers
         // a bare array (CoCalc's older shape). A body without records (an error shape the
         // reply may take) has nothing to normalize.
@@ -528,7 +551,7 @@ fn bodies_generated_from_every_response_schema_decode_and_round_trip_exactly() {
             provider,
             conform::normalized(provider).expect("the spec normalizes"),
         );
-        for (operation, pointer) in replies(&doc) {
+        for (operation, status, pointer) in replies(&doc) {
             schemas += 1;
             let strategy = body(&doc, doc.pointer(&pointer).unwrap(), 0);
             let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
@@ -538,15 +561,16 @@ fn bodies_generated_from_every_response_schema_decode_and_round_trip_exactly() {
             });
             let normalized = std::cell::Cell::new(0u32);
             let result = runner.run(&strategy, |body| {
-                if check(provider, &doc, &operation, &pointer, &body) {
+                if check(provider, &doc, (&operation, status), &pointer, &body) {
                     normalized.set(normalized.get() + 1);
                 }
                 Ok(())
             });
             if let Err(e) = result {
-                panic!("{provider} {operation}: {e}");
+                panic!("{provider} {operation} {status}: {e}");
             }
-            if operation == purchase_clients::providers::paging(provider).operation {
+            if status == 200 && operation == purchase_clients::providers::paging(provider).operation
+            {
                 // Most pages must get through to the amounts, or the check proves nothing.
                 assert!(
                     normalized.get() * 4 >= cases(),
@@ -557,5 +581,6 @@ fn bodies_generated_from_every_response_schema_decode_and_round_trip_exactly() {
             }
         }
     }
+    eprintln!("{schemas} reply schemas");
     assert!(schemas >= Provider::ALL.len(), "{schemas} schemas");
 }

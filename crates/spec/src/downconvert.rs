@@ -85,7 +85,9 @@ pub fn to_openapi_30(doc: &mut Value) -> Result<(), String> {
 
     // Top-level members 3.0 does not have. Neither describes a call a client makes.
     root.remove("jsonSchemaDialect");
-    root.remove("webhooks");
+    if !keeping() {
+        root.remove("webhooks");
+    }
     if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
         info.remove("summary");
         if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut) {

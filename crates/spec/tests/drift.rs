@@ -566,16 +566,52 @@ fn a_31_document_with_keywords_30_cannot_say_is_compared_not_refused() {
         "{}",
         report.changes[0].message
     );
-    // And a modelled change beside it is classified as usual.
+    // A 3.1 keyword added or removed has oasdiff's id and level.
     let removed = WITH_31_KEYWORDS.replace("patternProperties: {'^x-': {type: string}}", "");
     let report = compare_texts("a.yaml", WITH_31_KEYWORDS, "b.yaml", &removed).unwrap();
-    assert!(
-        report
-            .changes
-            .iter()
-            .any(|c| c.rule == "unclassified-schema-change"
-                && c.message.contains("`patternProperties` removed")),
+    let rules: Vec<_> = report.changes.iter().map(|c| (c.rule, c.level)).collect();
+    assert_eq!(
+        rules,
+        [("response-body-pattern-property-removed", Level::Breaking)],
         "{:?}",
         report.changes
     );
+    let dropped = WITH_31_KEYWORDS.replace(", contains: {const: paid}", "");
+    let report = compare_texts("a.yaml", WITH_31_KEYWORDS, "b.yaml", &dropped).unwrap();
+    let rules: Vec<_> = report.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(
+        rules,
+        ["response-property-contains-removed"],
+        "{:?}",
+        report.changes
+    );
+}
+
+#[test]
+fn webhooks_are_compared_and_reported_never_dropped() {
+    let with = |hooks: &str| {
+        format!("openapi: 3.1.0\ninfo: {{title: T, version: '1'}}\npaths: {{}}\nwebhooks:\n{hooks}")
+    };
+    let old = with("  paid: {post: {responses: {'200': {description: ok}}}}\n  refunded: {post: {responses: {'200': {description: ok}}}}\n");
+    let new = with("  paid: {post: {responses: {'204': {description: ok}}}}\n  created: {post: {responses: {'200': {description: ok}}}}\n");
+    let report = compare_texts("a.yaml", &old, "b.yaml", &new).unwrap();
+    let rules: Vec<_> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.pointer.as_str(), c.level))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("webhook-added", "/webhooks/created", Level::Info),
+            ("webhook-changed", "/webhooks/paid", Level::Info),
+            ("webhook-removed", "/webhooks/refunded", Level::Info),
+        ],
+        "{:?}",
+        report.changes
+    );
+    assert!(compare_texts("a.yaml", &old, "b.yaml", &old)
+        .unwrap()
+        .changes
+        .is_empty());
 }

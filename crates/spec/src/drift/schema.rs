@@ -40,6 +40,26 @@ impl Scope {
 
 type MemoKey = (String, String, Scope, bool);
 
+/// oasdiff's name for an OpenAPI 3.1 schema keyword in its change ids.
+fn unmodelled_id(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "contains" => "contains",
+        "minContains" => "min-contains",
+        "maxContains" => "max-contains",
+        "if" => "if",
+        "then" => "then",
+        "else" => "else",
+        "prefixItems" => "prefix-items",
+        "propertyNames" => "property-names",
+        "patternProperties" => "pattern-property",
+        "dependentRequired" => "dependent-required",
+        "dependentSchemas" => "dependent-schema",
+        "unevaluatedItems" => "unevaluated-items",
+        "unevaluatedProperties" => "unevaluated-properties",
+        _ => return None,
+    })
+}
+
 /// Compares schemas, remembering what a pair of shared schemas gave so that a component
 /// used by many operations is compared once.
 #[derive(Default)]
@@ -136,18 +156,33 @@ impl SchemaDiff {
         let keywords: std::collections::BTreeSet<&String> =
             old.unmodelled.keys().chain(new.unmodelled.keys()).collect();
         for keyword in keywords {
-            if old.unmodelled.get(keyword) != new.unmodelled.get(keyword) {
-                let how = match (old.unmodelled.get(keyword), new.unmodelled.get(keyword)) {
-                    (None, _) => "added",
-                    (_, None) => "removed",
+            let (o, n) = (old.unmodelled.get(keyword), new.unmodelled.get(keyword));
+            if o == n {
+                continue;
+            }
+            let how = match (o, n) {
+                (None, _) => "added",
+                (_, None) => "removed",
+                (Some(o), Some(n)) => match (o.as_f64(), n.as_f64()) {
+                    (Some(o), Some(n)) if n > o => "increased",
+                    (Some(_), Some(_)) => "decreased",
                     _ => "changed",
-                };
-                out.push(
+                },
+            };
+            // oasdiff's id for the keyword where it has one (a 3.1 keyword in a body or a
+            // property), else unclassified.
+            let id = unmodelled_id(keyword)
+                .map(|k| format!("{prefix}{k}-{how}"))
+                .filter(|id| crate::drift::rules::find(id).is_some());
+            let message = format!("{what}: `{keyword}` {how}");
+            match id {
+                Some(id) => out.push(id, at, false, message),
+                None => out.push(
                     "unclassified-schema-change".into(),
                     at,
                     false,
-                    format!("{what}: `{keyword}` {how} (a keyword no drift rule models)"),
-                );
+                    format!("{message} (a keyword no drift rule models)"),
+                ),
             }
         }
         for conflict in new.conflicts.iter().filter(|c| !old.conflicts.contains(c)) {

@@ -138,6 +138,7 @@ impl<'a> Walk<'a> {
     /// The whole document.
     pub fn document(&mut self) {
         self.servers();
+        self.webhooks();
         self.security_schemes();
         let (old_ops, new_ops) = (operations(self.old), operations(self.new));
         let new_paths: BTreeSet<&String> = new_ops.keys().map(|(p, _)| p).collect();
@@ -159,6 +160,34 @@ impl<'a> Walk<'a> {
                     ),
                 );
             }
+        }
+    }
+
+    /// Webhooks are requests the API sends, not calls a client makes: compared so that a
+    /// change is reported, never dropped, at the level of what a client feels (nothing).
+    fn webhooks(&mut self) {
+        let hooks = |d: &'a Value| d.get("webhooks").and_then(Value::as_object);
+        let (o, n) = (hooks(self.old), hooks(self.new));
+        let empty = serde_json::Map::new();
+        let (o, n) = (o.unwrap_or(&empty), n.unwrap_or(&empty));
+        for (name, hook) in o {
+            let at = format!("/webhooks/{}", escape(name));
+            let (rule, old_side, what) = match n.get(name) {
+                None => ("webhook-removed", true, "was removed"),
+                Some(h) if h != hook => ("webhook-changed", false, "changed"),
+                Some(_) => continue,
+            };
+            self.push(
+                "-",
+                finding(rule, &at, old_side, format!("webhook {name} {what}")),
+            );
+        }
+        for name in n.keys().filter(|k| !o.contains_key(*k)) {
+            let at = format!("/webhooks/{}", escape(name));
+            self.push(
+                "-",
+                finding("webhook-added", &at, false, format!("new webhook {name}")),
+            );
         }
     }
 

@@ -101,8 +101,23 @@ async fn an_export_killed_at_random_and_resumed_ends_byte_for_byte_equal_to_an_u
         let out = dir.path().join(format!("{provider}.{format}"));
         let mut resume = false;
         let mut provider_kills = 0;
+        // Runs that found a checkpoint to continue (a kill before the first one was written
+        // leaves nothing to resume, and the next run starts afresh), and whether the last,
+        // unkilled run did: a run killed while it starts resumes nothing, so the manifest
+        // counts at most the former and at least one if the latter.
+        let (mut resumable, mut last_resumable) = (0, false);
+        let checkpoint = dir
+            .path()
+            .join(format!("{provider}.{format}.checkpoint.json"));
         for round in 0.. {
             assert!(round < 60, "{provider}: never finished");
+            if resume {
+                let saved: Option<serde_json::Value> = std::fs::read(&checkpoint)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok());
+                last_resumable = saved.is_some_and(|c| c["complete"] == false);
+                resumable += u64::from(last_resumable);
+            }
             let extra: &[&str] = if resume { &["--resume"] } else { &[] };
             let mut child = list(&server, provider, &out, format, extra)
                 .spawn()
@@ -144,7 +159,9 @@ async fn an_export_killed_at_random_and_resumed_ends_byte_for_byte_equal_to_an_u
         )
         .unwrap();
         assert_eq!(manifest["complete"], true, "{provider}");
-        assert!(manifest["resumed"].as_u64().unwrap() >= 1, "{manifest}");
+        let resumed = manifest["resumed"].as_u64().unwrap();
+        assert!(resumed <= resumable, "{resumed} > {resumable}: {manifest}");
+        assert!(resumed >= u64::from(last_resumable), "{manifest}");
         let o = Command::new(bin())
             .arg("verify")
             .arg(&out)
@@ -253,5 +270,49 @@ async fn verify_accepts_a_good_export_and_rejects_one_with_a_line_removed_added_
         }
         std::fs::write(&out, good).unwrap();
         assert!(verify().status.success());
+    }
+}
+
+/// The earliest instants a run can be killed at: after its checkpoint and pages log are
+/// written but before the output exists, or before its header was checkpointed. Either
+/// resumes to the uninterrupted file (the CSV header written once).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_killed_before_its_first_page_resumes_from_the_start() {
+    let server = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kit.csv");
+    let o = list(&server, Provider::Kit, &out, "csv", &[])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let expected = std::fs::read(&out).unwrap();
+    let checkpoint = dir.path().join("kit.csv.checkpoint.json");
+    let mut saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&checkpoint).unwrap()).unwrap();
+    for (key, value) in [
+        ("scope_index", serde_json::json!(0)),
+        ("cursor", serde_json::Value::Null),
+        ("bytes", serde_json::json!(0)),
+        ("records", serde_json::json!(0)),
+        ("pages", serde_json::json!(0)),
+        ("first_id", serde_json::Value::Null),
+        ("last_id", serde_json::Value::Null),
+        ("complete", serde_json::json!(false)),
+    ] {
+        saved[key] = value;
+    }
+    for output_exists in [false, true] {
+        std::fs::write(&checkpoint, serde_json::to_vec(&saved).unwrap()).unwrap();
+        std::fs::write(dir.path().join("kit.csv.pages"), "").unwrap();
+        if output_exists {
+            std::fs::write(&out, "").unwrap();
+        } else {
+            std::fs::remove_file(&out).unwrap();
+        }
+        let o = list(&server, Provider::Kit, &out, "csv", &["--resume"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{output_exists}: {}", stderr(&o));
+        assert!(std::fs::read(&out).unwrap() == expected, "{output_exists}");
     }
 }

@@ -273,12 +273,16 @@ impl Export {
         };
         match saved {
             None => {
+                // The pages log, then the checkpoint, then the output: a run killed at any
+                // point between them leaves a checkpoint wherever there is an output to
+                // resume, and a pages log wherever there is a checkpoint.
+                export.pages_log = Some(open(&pages_path, true)?);
+                export.checkpoint_path = Some(checkpoint_path);
+                export.save()?;
                 export.target = Target::File {
                     file: open(output, true)?,
                     path: output.to_path_buf(),
                 };
-                export.pages_log = Some(open(&pages_path, true)?);
-                export.checkpoint_path = Some(checkpoint_path);
                 export.write(&header_bytes(format).map_err(|e| io_failure(output, e))?)?;
                 export.save()?;
             }
@@ -319,6 +323,12 @@ impl Export {
                 };
                 export.pages_log = Some(pages_log);
                 export.checkpoint_path = Some(checkpoint_path);
+                if export.state.bytes == 0 {
+                    // Stopped before its header was checkpointed: start the file again.
+                    export.write(&header_bytes(format).map_err(|e| io_failure(output, e))?)?;
+                }
+                // The resume is counted even if this run is stopped before its first page.
+                export.save()?;
             }
         }
         Ok(export)
@@ -383,8 +393,8 @@ impl Export {
     }
 
     /// Writes one page's records and then, once they are safely in the file, the
-    /// checkpoint past them. `scoped`: the listing is by scope (a page with no next cursor
-    /// ends its scope, not the listing).
+    /// checkpoint past them (a page with no next cursor ends its scope). The ids are read
+    /// back from the bytes written, so that the manifest describes what `verify` reads.
     pub fn write_page(&mut self, page: &Page<Purchase>) -> Result<(), Failure> {
         let bytes = page_bytes(self.format, &page.items, &self.redactor).map_err(Failure::from)?;
         self.write(&bytes)?;
@@ -480,6 +490,9 @@ impl Export {
 /// The ends of the first `pages` pages, from the pages log (lines past them, from a run
 /// killed between the log and the checkpoint, are ignored).
 fn page_ends(path: &Path, pages: u64) -> Result<Vec<u64>, Failure> {
+    if pages == 0 {
+        return Ok(Vec::new());
+    }
     let file = std::fs::File::open(path).map_err(|e| io_failure(path, e))?;
     let mut ends = Vec::new();
     for line in std::io::BufReader::new(file).lines().take(pages as usize) {

@@ -25,15 +25,22 @@ cargo bench --features cli --bench listing 2>/dev/null | grep '^|'
 # Memory: peak RSS of `purchases list kit --format jsonl` over 10,000 and 1,000,000
 # purchases from one mock, output discarded.
 bin=target/release/purchases
-log=$(mktemp)
-"$bin" mock --addr 127.0.0.1:0 --count 1000000 >"$log" 2>&1 &
-mock=$!
-trap 'kill $mock 2>/dev/null || true; rm -f "$log"' EXIT
-for _ in $(seq 600); do
-    grep -q "listening on" "$log" && break
-    sleep 0.5
-done
-base=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)/kit
+logs=$(mktemp -d)
+mocks=()
+trap 'kill "${mocks[@]}" 2>/dev/null || true; rm -rf "$logs"' EXIT
+start_mock() { # $1 name, rest: mock options; sets base_url to the mock's Kit base URL
+    local log="$logs/$1.log"
+    shift
+    "$bin" mock --addr 127.0.0.1:0 --count 1000000 "$@" >"$log" 2>&1 &
+    mocks+=($!)
+    for _ in $(seq 600); do
+        grep -q "listening on" "$log" && break
+        sleep 0.5
+    done
+    base_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)/kit
+}
+start_mock plain
+base=$base_url
 peak() { # peak RSS in kB of listing $1 purchases
     /usr/bin/time -f "%M" env KIT_ACCESS_TOKEN=demo-kit-token \
         "$bin" list kit --base-url "$base" --format jsonl --limit "$1" 2>&1 >/dev/null | tail -1
@@ -47,15 +54,8 @@ echo "| memory: purchases list kit --format jsonl | 1,000,000 purchases | $((lar
 # Kit's 1,000,000 purchases exported under 2% chaos (503, 500, throttles, cut bodies, dropped
 # connections, late answers) against the same export from a fault-free mock: the files must be
 # byte-equal and each manifest complete; two rounds, interleaved.
-chaos_log=$(mktemp)
-"$bin" mock --addr 127.0.0.1:0 --count 1000000 --fault chaos=2 --seed 7 >"$chaos_log" 2>&1 &
-chaos_mock=$!
-trap 'kill $mock $chaos_mock 2>/dev/null || true; rm -f "$log" "$chaos_log"' EXIT
-for _ in $(seq 600); do
-    grep -q "listening on" "$chaos_log" && break
-    sleep 0.5
-done
-chaos_base=$(grep -o 'http://127.0.0.1:[0-9]*' "$chaos_log" | head -1)/kit
+start_mock chaos --fault chaos=2 --seed 7
+chaos_base=$base_url
 out=$(mktemp -d)
 export_secs() { # wall seconds of exporting every Kit purchase from $1 into $2
     /usr/bin/time -f "%e" env KIT_ACCESS_TOKEN=demo-kit-token \

@@ -177,6 +177,14 @@ pub struct Paging {
     pub time: &'static str,
 }
 
+impl Paging {
+    /// The name of the record's time field ([`Paging::time`] without its `/`), as errors
+    /// about it name it.
+    pub fn time_field(&self) -> &'static str {
+        self.time.trim_start_matches('/')
+    }
+}
+
 /// A list operation as a provider describes it; the generic pager does the paging.
 pub trait ListOperation: Sized + Send + Sync + 'static {
     /// The provider's client.

@@ -299,7 +299,7 @@ impl ListOperation for Api {
             time: Some(crate::purchase::checked_time(
                 Provider::CoCalc,
                 &id,
-                "time",
+                Self::PAGING.time_field(),
                 p.time,
             )?),
             id,

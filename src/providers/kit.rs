@@ -119,7 +119,7 @@ impl ListOperation for Api {
             time: Some(crate::purchase::parse_time(
                 Provider::Kit,
                 &id,
-                "transaction_time",
+                Self::PAGING.time_field(),
                 &p.transaction_time,
             )?),
             id,

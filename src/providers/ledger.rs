@@ -76,7 +76,7 @@ impl ListOperation for Api {
             time: Some(crate::purchase::checked_time(
                 Provider::Ledger,
                 &e.id,
-                "created",
+                Self::PAGING.time_field(),
                 e.created,
             )?),
             id: e.id.clone(),

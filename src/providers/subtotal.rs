@@ -107,7 +107,7 @@ impl ListOperation for Api {
             time: Some(crate::purchase::parse_time(
                 Provider::Subtotal,
                 &p.purchase_id,
-                "date",
+                Self::PAGING.time_field(),
                 &p.date,
             )?),
             total: Some(p.total),

@@ -176,7 +176,7 @@ impl ListOperation for Api {
             time: Some(crate::purchase::checked_time(
                 Provider::Togai,
                 &p.id,
-                "createdAt",
+                Self::PAGING.time_field(),
                 p.created_at,
             )?),
             total: p.price,

@@ -51,10 +51,16 @@ pub const KEPT_PREFIX: &str = "x-oas31-";
 /// are — so no document the specification allows is refused, and a change to what is kept
 /// can still be reported.
 pub fn to_openapi_30_keeping(doc: &mut Value) -> Result<(), String> {
+    /// Clears the flag however the conversion ends (a panic included).
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            KEEPING.with(|k| k.set(false));
+        }
+    }
     KEEPING.with(|k| k.set(true));
-    let result = to_openapi_30(doc);
-    KEEPING.with(|k| k.set(false));
-    result
+    let _reset = Reset;
+    to_openapi_30(doc)
 }
 
 fn keeping() -> bool {

@@ -185,6 +185,14 @@ fn progress() -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// The progress line: purchases and pages so far (this run), and the rate.
+fn show_progress(bar: &Option<ProgressBar>, count: usize, pages: usize, started: Instant) {
+    if let Some(bar) = bar {
+        let rate = count as f64 / started.elapsed().as_secs_f64().max(0.001);
+        bar.set_message(format!("{count} purchases, {pages} pages, {rate:.0}/s"));
+    }
+}
+
 pub async fn list(args: ListArgs) -> Result<(), Failure> {
     let scoped = !args.account.is_empty() || args.accounts.is_some();
     if args.provider.scope().is_none() && scoped {
@@ -217,7 +225,7 @@ pub async fn list(args: ListArgs) -> Result<(), Failure> {
         listing = listing.page_size(size);
     }
     if args.output.is_some() || args.manifest.is_some() {
-        let outcome = export(&client, listing, &args).await;
+        let outcome = export(&client, listing, &args, scoped).await;
         return recorded(recorder, outcome);
     }
     if scoped {
@@ -233,13 +241,14 @@ async fn export(
     client: &AnyClient,
     mut listing: purchase_clients::AnyList,
     args: &ListArgs,
+    scoped: bool,
 ) -> Result<(), Failure> {
     use crate::export::{Arguments, Export};
     let format = args.format.unwrap_or(Format::Jsonl);
     if !matches!(format, Format::Jsonl | Format::Csv) {
         return Err(Failure::usage(format!(
             "--format {}: an export (--output, --manifest) is written as jsonl or csv; json and table cannot be resumed or verified",
-            format!("{format:?}").to_lowercase()
+            format.name()
         )));
     }
     if args.limit.is_some() {
@@ -261,7 +270,7 @@ async fn export(
                 None => (p.clone(), String::new()),
             })
             .collect(),
-        format: format!("{format:?}").to_lowercase(),
+        format: format.name(),
         accounts: args.account.clone(),
         accounts_file: args.accounts.as_ref().map(|p| p.display().to_string()),
     };
@@ -278,7 +287,6 @@ async fn export(
         return out.finish(None);
     }
     let (skip, cursor) = out.resume_point();
-    let scoped = !args.account.is_empty() || args.accounts.is_some();
     if scoped {
         let scopes = accounts(&args.account, args.accounts.as_deref());
         listing = listing.scopes(futures::StreamExt::skip(scopes, skip));
@@ -290,14 +298,15 @@ async fn export(
         listing = listing.start_from(cursor);
     }
     let bar = progress();
+    let started = Instant::now();
+    let (mut count, mut pages) = (0usize, 0usize);
     let mut stream = listing.purchase_pages();
     loop {
         match stream.try_next().await {
             Ok(Some(page)) => {
                 out.write_page(&page)?;
-                if let Some(bar) = &bar {
-                    bar.set_message(format!("{} purchases written", page.items.len()));
-                }
+                (count, pages) = (count + page.items.len(), pages + 1);
+                show_progress(&bar, count, pages, started);
             }
             Ok(None) => break,
             Err(e) => {
@@ -393,10 +402,7 @@ async fn write_listing(
             out.write(&purchase)?;
             count += 1;
         }
-        if let Some(bar) = &bar {
-            let rate = count as f64 / started.elapsed().as_secs_f64().max(0.001);
-            bar.set_message(format!("{count} purchases, {pages} pages, {rate:.0}/s"));
-        }
+        show_progress(&bar, count, pages, started);
         if args.limit.is_some_and(|l| count >= l) {
             break;
         }

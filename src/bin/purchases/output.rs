@@ -18,6 +18,13 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name, as `--format` takes it.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
+    }
+
     /// The format to use when none is given: a table on a terminal, JSON lines otherwise.
     pub fn default_for_stdout() -> Format {
         if io::stdout().is_terminal() {

@@ -334,6 +334,21 @@ fn keywords_31_to_30(obj: &mut Map<String, Value>, at: &str) -> Result<(), Strin
         }
     }
 
+    // Drift compares these as themselves (oasdiff names their changes); the generator
+    // gets their 3.0 spelling.
+    if keeping() {
+        for keyword in [
+            "const",
+            "contentEncoding",
+            "contentMediaType",
+            "contentSchema",
+        ] {
+            if let Some(value) = obj.remove(keyword) {
+                obj.insert(format!("{KEPT_PREFIX}{keyword}"), value);
+            }
+        }
+    }
+
     if let Some(c) = obj.remove("const") {
         obj.insert("enum".into(), Value::Array(vec![c]));
     }

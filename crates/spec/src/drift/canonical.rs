@@ -83,6 +83,12 @@ pub struct Schema {
     pub docs: BTreeMap<String, Value>,
     /// Keywords two `allOf` parts disagree on.
     pub conflicts: Vec<String>,
+    /// The `allOf` parts as written (merged above): compared as parts too, so that a part
+    /// added or removed is named even where the merged schema is unchanged.
+    pub all_of: Vec<Part>,
+    /// `discriminator`: the property naming the alternative, and the mapping from its
+    /// values to schemas.
+    pub discriminator: Option<Discriminator>,
     /// JSON Schema keywords no rule models (3.1's `contains`, `prefixItems`, `if`, ...,
     /// kept by the down-conversion under their own names), with their values: a change to
     /// one is reported as unclassified, never dropped.
@@ -91,6 +97,26 @@ pub struct Schema {
     pub fingerprint: u64,
     /// Hash of the documentation, this schema's and its children's.
     pub docs_fingerprint: u64,
+}
+
+/// One `allOf` part, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// What identifies it across documents: the `$ref` it follows, else its content.
+    pub key: String,
+    /// Whether it only documents (title, description, examples): it constrains nothing.
+    pub annotation_only: bool,
+    /// Where it is written.
+    pub at: String,
+}
+
+/// A `discriminator`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Discriminator {
+    /// `propertyName`.
+    pub property: String,
+    /// `mapping`: value to schema reference.
+    pub mapping: BTreeMap<String, String>,
 }
 
 /// A numeric or size bound.
@@ -269,13 +295,53 @@ impl<'a> Canon<'a> {
                 }
             }
         }
-        if let Some(parts) = obj.get("allOf").and_then(Value::as_array) {
-            let parts: Vec<Rc<Schema>> = parts
+        if let Some(d) = obj.get("discriminator").and_then(Value::as_object) {
+            s.discriminator = Some(Discriminator {
+                property: d
+                    .get("propertyName")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                mapping: d
+                    .get("mapping")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                    .collect(),
+            });
+        }
+        if let Some(written) = obj.get("allOf").and_then(Value::as_array) {
+            let parts: Vec<Rc<Schema>> = written
                 .iter()
                 .enumerate()
                 .map(|(i, p)| self.schema(p, &format!("{at}/allOf/{i}")))
                 .collect();
             merge_all_of(&mut s, &parts);
+            // A `$ref` part is known by its target, an inline one by its place among the
+            // inline parts (so that an inline part that changes is compared, not replaced).
+            let mut inline = 0;
+            s.all_of = written
+                .iter()
+                .zip(&parts)
+                .map(|(w, p)| Part {
+                    key: match w.get("$ref").and_then(Value::as_str) {
+                        Some(r) => r.to_string(),
+                        None => {
+                            inline += 1;
+                            format!("inline part {inline}")
+                        }
+                    },
+                    annotation_only: w.as_object().is_some_and(|o| {
+                        o.keys().all(|k| {
+                            DOC_KEYWORDS.contains(&k.as_str())
+                                || (k.starts_with("x-")
+                                    && !k.starts_with(crate::downconvert::KEPT_PREFIX))
+                        })
+                    }),
+                    at: p.at.clone(),
+                })
+                .collect();
         }
         seal(&mut s);
         s
@@ -415,6 +481,10 @@ fn fingerprint(s: &Schema) -> u64 {
     alts.hash(&mut h);
     (s.deprecated, s.read_only, s.write_only).hash(&mut h);
     s.conflicts.hash(&mut h);
+    let mut parts: Vec<&str> = s.all_of.iter().map(|p| p.key.as_str()).collect();
+    parts.sort_unstable();
+    parts.hash(&mut h);
+    s.discriminator.hash(&mut h);
     for (k, v) in &s.unmodelled {
         (k, v.to_string()).hash(&mut h);
     }

@@ -56,8 +56,31 @@ fn unmodelled_id(keyword: &str) -> Option<&'static str> {
         "dependentSchemas" => "dependent-schema",
         "unevaluatedItems" => "unevaluated-items",
         "unevaluatedProperties" => "unevaluated-properties",
+        "const" => "const",
+        "contentEncoding" => "content-encoding",
+        "contentMediaType" => "content-media-type",
+        "contentSchema" => "content-schema",
         _ => return None,
     })
+}
+
+/// How a keyword's value changed, in oasdiff's words for it: a bound `increased` or
+/// `decreased`, a value `added`, `removed` or `changed` (an encoding or media type is only
+/// ever `changed`).
+fn how_changed(keyword: &str, old: Option<&Value>, new: Option<&Value>) -> &'static str {
+    if matches!(keyword, "contentEncoding" | "contentMediaType") {
+        return "changed";
+    }
+    match (old, new) {
+        (None, _) => "added",
+        (_, None) => "removed",
+        (Some(o), Some(n)) if keyword != "const" => match (o.as_f64(), n.as_f64()) {
+            (Some(o), Some(n)) if n > o => "increased",
+            (Some(_), Some(_)) => "decreased",
+            _ => "changed",
+        },
+        _ => "changed",
+    }
 }
 
 /// Compares schemas, remembering what a pair of shared schemas gave so that a component
@@ -160,15 +183,7 @@ impl SchemaDiff {
             if o == n {
                 continue;
             }
-            let how = match (o, n) {
-                (None, _) => "added",
-                (_, None) => "removed",
-                (Some(o), Some(n)) => match (o.as_f64(), n.as_f64()) {
-                    (Some(o), Some(n)) if n > o => "increased",
-                    (Some(_), Some(_)) => "decreased",
-                    _ => "changed",
-                },
-            };
+            let how = how_changed(keyword, o, n);
             // oasdiff's id for the keyword where it has one (a 3.1 keyword in a body or a
             // property), else unclassified.
             let id = unmodelled_id(keyword)
@@ -184,6 +199,10 @@ impl SchemaDiff {
                     format!("{message} (a keyword no drift rule models)"),
                 ),
             }
+        }
+        if scope != Scope::ResponseHeader {
+            all_of_parts(out, old, new, prefix, &what);
+            discriminator(out, old, new, prefix, &what);
         }
         for conflict in new.conflicts.iter().filter(|c| !old.conflicts.contains(c)) {
             out.push(
@@ -452,6 +471,114 @@ impl SchemaDiff {
                 );
             }
         }
+    }
+}
+
+/// `allOf` parts added or removed (a `$ref` part by its target, an inline one by its
+/// place); the merged schema is compared as well, so what a part brings is also named.
+fn all_of_parts(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, what: &str) {
+    let keys =
+        |s: &Schema| -> BTreeSet<String> { s.all_of.iter().map(|p| p.key.clone()).collect() };
+    let (o, n) = (keys(old), keys(new));
+    for (side, parts, other, how) in [
+        (old, &old.all_of, &n, "removed"),
+        (new, &new.all_of, &o, "added"),
+    ] {
+        for part in parts.iter().filter(|p| !other.contains(&p.key)) {
+            let annotation = if part.annotation_only {
+                "-annotation-only"
+            } else {
+                ""
+            };
+            let kind = if part.annotation_only {
+                "an annotation-only"
+            } else {
+                "an"
+            };
+            out.push(
+                format!("{prefix}all-of-{how}{annotation}"),
+                &part.at,
+                std::ptr::eq(side, old),
+                format!("{what}: {kind} allOf part was {how} ({})", part.key),
+            );
+        }
+    }
+}
+
+/// `discriminator` added, removed, renamed, or its mapping changed.
+fn discriminator(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, what: &str) {
+    let at = new.at.as_str();
+    let (o, n) = match (&old.discriminator, &new.discriminator) {
+        (None, None) => return,
+        (None, Some(n)) => {
+            let message = format!(
+                "{what}: a discriminator was added (property {})",
+                n.property
+            );
+            return out.push(format!("{prefix}discriminator-added"), at, false, message);
+        }
+        (Some(o), None) => {
+            let message = format!(
+                "{what}: the discriminator was removed (property {})",
+                o.property
+            );
+            return out.push(
+                format!("{prefix}discriminator-removed"),
+                &old.at,
+                true,
+                message,
+            );
+        }
+        (Some(o), Some(n)) => (o, n),
+    };
+    if o.property != n.property {
+        let message = format!(
+            "{what}: the discriminator property changed from {} to {}",
+            o.property, n.property
+        );
+        out.push(
+            format!("{prefix}discriminator-property-name-changed"),
+            at,
+            false,
+            message,
+        );
+    }
+    for (value, target) in &o.mapping {
+        match n.mapping.get(value) {
+            None => {
+                let message = format!("{what}: discriminator value {value} is no longer mapped");
+                out.push(
+                    format!("{prefix}discriminator-mapping-deleted"),
+                    at,
+                    false,
+                    message,
+                );
+            }
+            Some(t) if t != target => {
+                let message =
+                    format!("{what}: discriminator value {value} now maps to {t}, was {target}");
+                out.push(
+                    format!("{prefix}discriminator-mapping-changed"),
+                    at,
+                    false,
+                    message,
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    for (value, target) in n
+        .mapping
+        .iter()
+        .filter(|(v, _)| !o.mapping.contains_key(*v))
+    {
+        let message = format!("{what}: discriminator value {value} now maps to {target}");
+        out.push(
+            format!("{prefix}discriminator-mapping-added"),
+            at,
+            false,
+            message,
+        );
     }
 }
 

@@ -18,7 +18,8 @@ set -euo pipefail
 fail() {
     echo "drift-action: $1" >&2
     if [ "${GITHUB_ACTIONS:-}" = "true" ]; then
-        echo "::error title=purchases drift::$1"
+        # `%` is the one character of these messages an annotation must escape.
+        echo "::error title=purchases drift::${1//%/%25}"
     fi
     if [ -n "${GITHUB_OUTPUT:-}" ]; then
         echo "exit-code=2" >>"$GITHUB_OUTPUT"
@@ -26,7 +27,7 @@ fail() {
     exit 2
 }
 
-# A path input: empty is allowed only when optional; otherwise a readable regular file.
+# A path input that is given must be a readable file.
 check_file() {
     local name=$1 value=$2
     if [ ! -f "$value" ]; then
@@ -78,7 +79,8 @@ else
     inputs=(-- "$base" "$revision")
 fi
 
-# The options come before the specs (after `--` everything is a path).
+# The options come before the specs (after `--` everything is a path). An empty array is
+# expanded as ${options[@]+"${options[@]}"}: bash before 4.4 calls it unbound under `set -u`.
 options=()
 if [ -n "$ignore" ]; then
     check_file ignore "$ignore"
@@ -102,7 +104,7 @@ case "$format" in
 esac
 
 code=0
-"$bin" drift --format "$format" --fail-on "$fail_on" "${options[@]}" "${inputs[@]}" >"$report" || code=$?
+"$bin" drift --format "$format" --fail-on "$fail_on" ${options[@]+"${options[@]}"} "${inputs[@]}" >"$report" || code=$?
 # Annotations are read from the step's standard output.
 cat "$report"
 
@@ -119,7 +121,7 @@ if [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ "$code" -le 1 ]; then
         cat "$report" >>"$GITHUB_STEP_SUMMARY"
     else
         # The Markdown report does not depend on --fail-on; `never` keeps this run's exit 0.
-        "$bin" drift --format markdown --fail-on never "${options[@]}" "${inputs[@]}" \
+        "$bin" drift --format markdown --fail-on never ${options[@]+"${options[@]}"} "${inputs[@]}" \
             >>"$GITHUB_STEP_SUMMARY" ||
             echo "drift-action: the Markdown summary could not be written" >&2
     fi

@@ -75,6 +75,8 @@ pub struct Schema {
     pub any_of: Vec<Rc<Schema>>,
     /// `deprecated`.
     pub deprecated: bool,
+    /// `x-sunset`: when a deprecated schema goes away, as written.
+    pub sunset: Option<String>,
     /// `readOnly`, `writeOnly`.
     pub read_only: bool,
     /// `writeOnly`.
@@ -257,6 +259,10 @@ impl<'a> Canon<'a> {
         s.pattern = obj.get("pattern").and_then(Value::as_str).map(String::from);
         s.default = obj.get("default").cloned();
         s.deprecated = obj.get("deprecated") == Some(&Value::Bool(true));
+        s.sunset = obj
+            .get("x-sunset")
+            .and_then(Value::as_str)
+            .map(String::from);
         s.read_only = obj.get("readOnly") == Some(&Value::Bool(true));
         s.write_only = obj.get("writeOnly") == Some(&Value::Bool(true));
         for key in DOC_KEYWORDS {
@@ -420,6 +426,9 @@ fn merge_all_of(s: &mut Schema, parts: &[Rc<Schema>]) {
             s.any_of = part.any_of.clone();
         }
         s.deprecated |= part.deprecated;
+        if s.sunset.is_none() {
+            s.sunset = part.sunset.clone();
+        }
         s.read_only |= part.read_only;
         s.write_only |= part.write_only;
         for (k, d) in &part.docs {
@@ -479,7 +488,7 @@ fn fingerprint(s: &Schema) -> u64 {
     let mut alts: Vec<u64> = s.any_of.iter().map(|a| a.fingerprint).collect();
     alts.sort_unstable();
     alts.hash(&mut h);
-    (s.deprecated, s.read_only, s.write_only).hash(&mut h);
+    (s.deprecated, &s.sunset, s.read_only, s.write_only).hash(&mut h);
     s.conflicts.hash(&mut h);
     let mut parts: Vec<&str> = s.all_of.iter().map(|p| p.key.as_str()).collect();
     parts.sort_unstable();

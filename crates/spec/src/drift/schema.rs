@@ -241,12 +241,24 @@ impl SchemaDiff {
                 "response"
             };
             match (old.deprecated, new.deprecated) {
-                (false, true) => out.push(
-                    format!("{dir}-property-deprecated"),
-                    at,
-                    false,
-                    format!("{what} is now deprecated"),
-                ),
+                (false, true) => {
+                    let (rule, when) = match new.sunset.as_deref() {
+                        None => ("deprecated", String::new()),
+                        Some(s) => match crate::drift::walk::sunset_date(s) {
+                            Some(d) => ("deprecated-with-sunset", format!(", sunset {d}")),
+                            None => (
+                                "deprecated-sunset-invalid",
+                                format!(", with an x-sunset that is not a date: {s:?}"),
+                            ),
+                        },
+                    };
+                    out.push(
+                        format!("{dir}-property-{rule}"),
+                        at,
+                        false,
+                        format!("{what} is now deprecated{when}"),
+                    )
+                }
                 (true, false) => out.push(
                     format!("{dir}-property-reactivated"),
                     at,

@@ -99,6 +99,20 @@ fn finding(rule: &'static str, at: &str, old_side: bool, message: String) -> Fin
     }
 }
 
+/// An `x-sunset` value as a date (`YYYY-MM-DD`), written as a date or an RFC 3339
+/// date-time; `None` when it is neither.
+pub(crate) fn sunset_date(s: &str) -> Option<String> {
+    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() {
+        return Some(s.to_string());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|d| d.date_naive().format("%Y-%m-%d").to_string())
+}
+
+/// The stability levels `x-stability-level` may take, least stable first.
+const STABILITY: &[&str] = &["draft", "alpha", "beta", "stable"];
+
 fn is_true(v: &Value, key: &str) -> bool {
     v.get(key) == Some(&Value::Bool(true))
 }
@@ -140,6 +154,7 @@ impl<'a> Walk<'a> {
         self.servers();
         self.webhooks();
         self.security_schemes();
+        self.global_security();
         let (old_ops, new_ops) = (operations(self.old), operations(self.new));
         let new_paths: BTreeSet<&String> = new_ops.keys().map(|(p, _)| p).collect();
         for (key, op) in &old_ops {
@@ -338,7 +353,7 @@ impl<'a> Walk<'a> {
     }
 
     fn removed_operation(&mut self, op: &Op<'a>, path_remains: bool) {
-        let sunset = str_of(op.op, "x-sunset").map(String::from);
+        let sunset = str_of(op.op, "x-sunset").and_then(sunset_date);
         let kind = if !is_true(op.op, "deprecated") {
             "without-deprecation"
         } else if sunset.as_deref().is_some_and(|s| s > self.today.as_str()) {
@@ -420,7 +435,23 @@ impl<'a> Walk<'a> {
                 ),
             ),
             (true, true) => {
-                if let (Some(o), Some(n)) = (sunset(old), sunset(new)) {
+                let (o, n) = (sunset(old), sunset(new));
+                if o.is_some() && n.is_none() {
+                    self.push(
+                        name,
+                        finding(
+                            "sunset-deleted",
+                            at,
+                            false,
+                            "the operation is still deprecated, but its sunset date was removed"
+                                .into(),
+                        ),
+                    );
+                }
+                if let (Some(o), Some(n)) = (
+                    o.as_deref().and_then(sunset_date),
+                    n.as_deref().and_then(sunset_date),
+                ) {
                     if n < o {
                         self.push(
                             name,
@@ -436,6 +467,17 @@ impl<'a> Walk<'a> {
             }
             _ => {}
         }
+        let (o, n) = (sunset(old), sunset(new));
+        if o != n {
+            for (side, value) in [(true, &o), (false, &n)] {
+                if let Some(v) = value.as_deref().filter(|v| sunset_date(v).is_none()) {
+                    let at = if side { old.at.as_str() } else { at };
+                    let message = format!("x-sunset {v:?} is not a date (YYYY-MM-DD or RFC 3339)");
+                    self.push(name, finding("api-path-sunset-parse", at, side, message));
+                }
+            }
+        }
+        self.stability(old, new);
         match (str_of(old.op, "operationId"), str_of(new.op, "operationId")) {
             (Some(o), n) if n != Some(o) => self.push(
                 name,
@@ -482,6 +524,118 @@ impl<'a> Walk<'a> {
                 name,
                 finding("api-tag-removed", at, false, format!("tag {t} was removed")),
             );
+        }
+    }
+
+    /// `x-stability-level`: a value that is not a level, or a level lowered.
+    fn stability(&mut self, old: &Op<'a>, new: &Op<'a>) {
+        let (name, at) = (new.name.as_str(), new.at.as_str());
+        let (o, n) = (
+            old.op.get("x-stability-level"),
+            new.op.get("x-stability-level"),
+        );
+        let level = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .and_then(|s| STABILITY.iter().position(|l| *l == s))
+        };
+        for (side, value) in [(true, o), (false, n)] {
+            if let Some(v) = value.filter(|v| level(Some(v)).is_none()) {
+                if side && o == n {
+                    continue;
+                }
+                let op_at = if side { old.at.as_str() } else { at };
+                let message = format!(
+                    "x-stability-level {v} is not one of {}",
+                    STABILITY.join(", ")
+                );
+                self.push(
+                    name,
+                    finding("api-invalid-stability-level", op_at, side, message),
+                );
+            }
+        }
+        if let (Some(lo), Some(ln)) = (level(o), level(n)) {
+            let rule = match ln.cmp(&lo) {
+                std::cmp::Ordering::Less => "api-stability-decreased",
+                std::cmp::Ordering::Greater => "api-stability-increased",
+                std::cmp::Ordering::Equal => return,
+            };
+            let message = format!(
+                "the operation's stability went from {} to {}",
+                STABILITY[lo], STABILITY[ln]
+            );
+            self.push(name, finding(rule, at, false, message));
+        }
+    }
+
+    /// The document's own `security` (what operations without one inherit): each
+    /// operation's effective requirement is compared too; this names the change where it
+    /// is written.
+    fn global_security(&mut self) {
+        type Alt = BTreeMap<String, BTreeSet<String>>;
+        let alts = |d: &Value| -> BTreeSet<Alt> {
+            d.get("security")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_object)
+                .map(|alt| {
+                    alt.iter()
+                        .map(|(scheme, scopes)| {
+                            let scopes = scopes
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(Value::as_str)
+                                .map(String::from)
+                                .collect();
+                            (scheme.clone(), scopes)
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let (o, n) = (alts(self.old), alts(self.new));
+        let schemes = |alt: &Alt| alt.keys().cloned().collect::<Vec<_>>().join(" + ");
+        for alt in n.difference(&o) {
+            match o.iter().find(|a| a.keys().eq(alt.keys())) {
+                Some(before) => {
+                    for (scheme, scopes) in alt {
+                        for (rule, list, how) in [
+                            (
+                                "api-global-security-scope-added",
+                                scopes.difference(&before[scheme]).collect::<Vec<_>>(),
+                                "now needs",
+                            ),
+                            (
+                                "api-global-security-scope-removed",
+                                before[scheme].difference(scopes).collect(),
+                                "no longer needs",
+                            ),
+                        ] {
+                            for s in list {
+                                let message =
+                                    format!("document security: scheme {scheme} {how} scope {s}");
+                                self.push_doc(rule, "/security", false, message);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let message = format!("document security: new requirement {}", schemes(alt));
+                    self.push_doc("api-global-security-added", "/security", false, message);
+                }
+            }
+        }
+        for alt in o
+            .difference(&n)
+            .filter(|a| !n.iter().any(|b| b.keys().eq(a.keys())))
+        {
+            let message = format!(
+                "document security: requirement {} was removed",
+                schemes(alt)
+            );
+            self.push_doc("api-global-security-removed", "/security", true, message);
         }
     }
 
@@ -662,11 +816,15 @@ impl<'a> Walk<'a> {
         );
         for (key, (p, p_at)) in &op_params {
             let shown = format!("{} parameter {}", key.0, str_of(p, "name").unwrap_or(""));
+            let sunset = |p: &Value| str_of(p, "x-sunset").map(String::from);
             let Some((np, np_at)) = np_params.get(key) else {
-                let rule = if is_true(p, "deprecated") {
-                    "request-parameter-removed-with-deprecation"
-                } else {
-                    "request-parameter-removed"
+                let rule = match (is_true(p, "deprecated"), sunset(p).map(|s| sunset_date(&s))) {
+                    (false, _) => "request-parameter-removed",
+                    (true, Some(None)) => "request-parameter-sunset-parse",
+                    (true, Some(Some(d))) if d > self.today => {
+                        "request-parameter-removed-before-sunset"
+                    }
+                    (true, _) => "request-parameter-removed-with-deprecation",
                 };
                 self.push(
                     &name,
@@ -715,6 +873,28 @@ impl<'a> Walk<'a> {
                     ),
                 ),
                 _ => {}
+            }
+            let (os, ns) = (sunset(p), sunset(np));
+            if os.is_some() && ns.is_none() && is_true(np, "deprecated") {
+                let message =
+                    format!("{shown} is still deprecated, but its sunset date was removed");
+                self.push(
+                    &name,
+                    finding("request-parameter-sunset-deleted", np_at, false, message),
+                );
+            }
+            if os != ns {
+                for (side, value, at) in [(true, &os, p_at), (false, &ns, np_at)] {
+                    if let Some(v) = value.as_deref().filter(|v| sunset_date(v).is_none()) {
+                        let message = format!(
+                            "{shown}: x-sunset {v:?} is not a date (YYYY-MM-DD or RFC 3339)"
+                        );
+                        self.push(
+                            &name,
+                            finding("request-parameter-sunset-parse", at, side, message),
+                        );
+                    }
+                }
             }
             if docs(p) != docs(np) {
                 self.push(

@@ -357,10 +357,20 @@ fn keywords_31_to_30(obj: &mut Map<String, Value>, at: &str) -> Result<(), Strin
         ("exclusiveMinimum", "minimum"),
         ("exclusiveMaximum", "maximum"),
     ] {
-        if obj.get(exclusive).is_some_and(Value::is_number) {
+        // Drift compares 3.1's numeric bounds as themselves.
+        if obj.get(exclusive).is_some_and(Value::is_number) && !keeping() {
             let n = obj.remove(exclusive).expect("checked above");
-            obj.insert(bound.into(), n);
-            obj.insert(exclusive.into(), json!(true));
+            // With both, both apply: 3.0's one bound keeps the stricter (an exclusive bound
+            // at or past the inclusive one is the stricter).
+            let stricter = match (n.as_f64(), obj.get(bound).and_then(Value::as_f64)) {
+                (Some(e), Some(b)) if bound == "minimum" => e >= b,
+                (Some(e), Some(b)) => e <= b,
+                _ => true,
+            };
+            if stricter {
+                obj.insert(bound.into(), n);
+                obj.insert(exclusive.into(), json!(true));
+            }
         }
     }
 

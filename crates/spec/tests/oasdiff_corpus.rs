@@ -103,6 +103,14 @@ fn every_oasdiff_pair_compares_and_agreement_holds() {
                 .collect();
             if same.is_empty() {
                 *missed.entry(e.id.as_str()).or_default() += 1;
+                if std::env::var_os("CORPUS_DEBUG").is_some() {
+                    eprintln!(
+                        "MISS\t{}\t{}\t{:?}",
+                        case.name,
+                        e.id,
+                        ours.iter().map(|o| o.0).collect::<Vec<_>>()
+                    );
+                }
                 continue;
             }
             reported += 1;
@@ -110,6 +118,9 @@ fn every_oasdiff_pair_compares_and_agreement_holds() {
             if let Some(theirs) = theirs.and_then(level) {
                 both += 1;
                 agreed += usize::from(same.contains(&theirs));
+                if !same.contains(&theirs) && std::env::var_os("CORPUS_DEBUG").is_some() {
+                    eprintln!("LEVEL\t{}\t{}\t{:?}\t{:?}", case.name, e.id, same, theirs);
+                }
             }
         }
     }

@@ -26,6 +26,31 @@ pub const BOUNDS: &[(&str, &str)] = &[
     ("minLength", "min-length"),
     ("maxItems", "max-items"),
     ("minItems", "min-items"),
+    // 3.1's numeric exclusive bounds: with `minimum`/`maximum` beside them, both apply.
+    ("exclusiveMaximum", "exclusive-max"),
+    ("exclusiveMinimum", "exclusive-min"),
+];
+
+/// OpenAPI 3.1 (JSON Schema 2020-12) keywords no typed field models: compared by value
+/// (see [`Schema::unmodelled`]).
+const KEYWORDS_31: &[&str] = &[
+    "const",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+    "prefixItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+    "patternProperties",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
 ];
 
 /// Keywords that only document.
@@ -95,6 +120,10 @@ pub struct Schema {
     /// kept by the down-conversion under their own names), with their values: a change to
     /// one is reported as unclassified, never dropped.
     pub unmodelled: BTreeMap<String, Value>,
+    /// Schemas inside keywords that hold one (`not`, 3.1's `if`, `contains`,
+    /// `prefixItems/0`, `patternProperties/^x-`, ...), by keyword path: a change inside
+    /// one is compared and named like any other.
+    pub subschemas: BTreeMap<String, Rc<Schema>>,
     /// Hash of everything above but `at` and `docs`.
     pub fingerprint: u64,
     /// Hash of the documentation, this schema's and its children's.
@@ -256,7 +285,12 @@ impl<'a> Canon<'a> {
                 s.bounds.insert(keyword, Bound { value, exclusive });
             }
         }
-        s.pattern = obj.get("pattern").and_then(Value::as_str).map(String::from);
+        // An empty pattern matches every string: it constrains nothing.
+        s.pattern = obj
+            .get("pattern")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+            .map(String::from);
         s.default = obj.get("default").cloned();
         s.deprecated = obj.get("deprecated") == Some(&Value::Bool(true));
         s.sunset = obj
@@ -271,8 +305,43 @@ impl<'a> Canon<'a> {
             }
         }
         for (key, value) in obj {
-            if let Some(keyword) = key.strip_prefix(crate::downconvert::KEPT_PREFIX) {
+            // 3.1 keywords as the down-conversion keeps them, or as written (inside a kept
+            // subschema, which is not converted).
+            let kept = key.strip_prefix(crate::downconvert::KEPT_PREFIX);
+            let keyword = kept.unwrap_or(key);
+            if kept.is_some() || KEYWORDS_31.contains(&keyword) {
                 s.unmodelled.insert(keyword.to_string(), value.clone());
+            }
+            match (keyword, value) {
+                (
+                    "not"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "contains"
+                    | "propertyNames"
+                    | "unevaluatedItems"
+                    | "unevaluatedProperties"
+                    | "contentSchema",
+                    Value::Object(_),
+                ) => {
+                    let sub = self.schema(value, &format!("{at}/{keyword}"));
+                    s.subschemas.insert(keyword.to_string(), sub);
+                }
+                ("prefixItems", Value::Array(list)) => {
+                    for (i, v) in list.iter().enumerate() {
+                        let sub = self.schema(v, &format!("{at}/{keyword}/{i}"));
+                        s.subschemas.insert(format!("{keyword}/{i}"), sub);
+                    }
+                }
+                ("patternProperties" | "dependentSchemas", Value::Object(map)) => {
+                    for (k, v) in map.iter().filter(|(_, v)| v.is_object()) {
+                        let path = format!("{keyword}/{}", escape(k));
+                        let sub = self.schema(v, &format!("{at}/{path}"));
+                        s.subschemas.insert(path, sub);
+                    }
+                }
+                _ => {}
             }
         }
         if let Some(props) = obj.get("properties").and_then(Value::as_object) {
@@ -494,6 +563,9 @@ fn fingerprint(s: &Schema) -> u64 {
     parts.sort_unstable();
     parts.hash(&mut h);
     s.discriminator.hash(&mut h);
+    for (k, sub) in &s.subschemas {
+        (k, sub.fingerprint).hash(&mut h);
+    }
     for (k, v) in &s.unmodelled {
         (k, v.to_string()).hash(&mut h);
     }
@@ -517,6 +589,7 @@ fn seal(s: &mut Schema) {
         .chain(&s.additional)
         .chain(&s.one_of)
         .chain(&s.any_of)
+        .chain(s.subschemas.values())
     {
         child.docs_fingerprint.hash(&mut h);
     }

@@ -183,6 +183,21 @@ impl SchemaDiff {
             if o == n {
                 continue;
             }
+            // A schema-holding keyword on both sides: what changed inside is compared
+            // and named; only a change no rule names is reported as the keyword's.
+            if o.is_some() && n.is_some() {
+                let before = out.findings.len();
+                let nested = |k: &String| k == keyword || k.starts_with(&format!("{keyword}/"));
+                for (k, os) in old.subschemas.iter().filter(|(k, _)| nested(k)) {
+                    if let Some(ns) = new.subschemas.get(k) {
+                        let found = self.compare(os, ns, scope, false);
+                        out.findings.extend(found);
+                    }
+                }
+                if out.findings.len() > before {
+                    continue;
+                }
+            }
             let how = how_changed(keyword, o, n);
             // oasdiff's id for the keyword where it has one (a 3.1 keyword in a body or a
             // property), else unclassified.
@@ -198,6 +213,22 @@ impl SchemaDiff {
                     false,
                     format!("{message} (a keyword no drift rule models)"),
                 ),
+            }
+        }
+        match (old.subschemas.get("not"), new.subschemas.get("not")) {
+            (Some(o), Some(n)) => {
+                let found = self.compare(o, n, scope, false);
+                out.findings.extend(found);
+            }
+            (None, None) => {}
+            (o, _) => {
+                let how = if o.is_some() { "removed" } else { "added" };
+                out.push(
+                    "unclassified-schema-change".into(),
+                    at,
+                    o.is_some(),
+                    format!("{what}: `not` {how} (a keyword no drift rule models)"),
+                );
             }
         }
         if scope != Scope::ResponseHeader {
@@ -387,38 +418,65 @@ impl SchemaDiff {
         false
     }
 
+    /// Properties added, removed, required or not. A `readOnly` property is never sent
+    /// by a client and a `writeOnly` one never answered, so on that side its being
+    /// required asks nothing of anyone.
     fn properties(&mut self, out: &mut Out, old: &Schema, new: &Schema, scope: Scope) {
         let request = scope.request();
+        let dir = if request { "request" } else { "response" };
+        // The property is not carried on this side.
+        let absent = |p: &Schema| if request { p.read_only } else { p.write_only };
+        let required = |s: &Schema, name: &str, p: &Schema| s.required.contains(name) && !absent(p);
+        let kind = |req: bool| if req { "required" } else { "optional" };
         for (name, o) in &old.properties {
             let Some(n) = new.properties.get(name) else {
-                let rule = match (request, old.required.contains(name)) {
-                    (true, _) => "request-property-removed",
-                    (false, true) => "response-required-property-removed",
-                    (false, false) => "response-optional-property-removed",
+                let was = old.required.contains(name);
+                let rule = match (request, was, o.write_only) {
+                    (true, _, _) => "request-property-removed".to_string(),
+                    (false, _, true) => {
+                        format!("response-{}-write-only-property-removed", kind(was))
+                    }
+                    (false, true, false) => "response-required-property-removed".into(),
+                    (false, false, false) => "response-optional-property-removed".into(),
                 };
-                out.push(
-                    rule.into(),
-                    &o.at,
-                    true,
-                    format!("property {name} was removed"),
-                );
+                out.push(rule, &o.at, true, format!("property {name} was removed"));
                 continue;
             };
-            let (was, is) = (old.required.contains(name), new.required.contains(name));
+            let listed = new.required.contains(name);
+            for (flag, was, is) in [
+                ("read-only", o.read_only, n.read_only),
+                ("write-only", o.write_only, n.write_only),
+            ] {
+                if was != is {
+                    let not = if is { "" } else { "not-" };
+                    out.push(
+                        format!("{dir}-{}-property-became-{not}{flag}", kind(listed)),
+                        &n.at,
+                        false,
+                        format!(
+                            "property {name} is {}{flag} now",
+                            if is { "" } else { "no longer " }
+                        ),
+                    );
+                }
+            }
+            let (was, is) = (required(old, name, o), required(new, name, n));
             let rule = match (request, was, is) {
-                (true, false, true) => Some("request-property-became-required"),
-                (true, true, false) => Some("request-property-became-optional"),
-                (false, true, false) => Some("response-property-became-optional"),
-                (false, false, true) => Some("response-property-became-required"),
+                (false, _, _) if o.write_only && n.write_only => {
+                    let (was, is) = (old.required.contains(name), listed);
+                    (was != is).then(|| format!("response-write-only-property-became-{}", kind(is)))
+                }
+                (_, false, true) | (_, true, false) => {
+                    Some(format!("{dir}-property-became-{}", kind(is)))
+                }
                 _ => None,
             };
             if let Some(rule) = rule {
-                let state = if is { "required" } else { "optional" };
                 out.push(
-                    rule.into(),
+                    rule,
                     &n.at,
                     false,
-                    format!("property {name} is now {state}"),
+                    format!("property {name} is now {}", kind(listed)),
                 );
             }
             let found = self.compare(o, n, scope, false);
@@ -429,19 +487,19 @@ impl SchemaDiff {
             .iter()
             .filter(|(k, _)| !old.properties.contains_key(*k))
         {
-            let required = new.required.contains(name);
-            let rule = match (request, required) {
-                (true, true) => "new-required-request-property",
-                (true, false) => "new-optional-request-property",
-                (false, true) => "response-required-property-added",
-                (false, false) => "response-optional-property-added",
+            let listed = new.required.contains(name);
+            let rule = match (request, required(new, name, n), n.write_only) {
+                (true, true, _) => "new-required-request-property".to_string(),
+                (true, false, _) => "new-optional-request-property".into(),
+                (false, _, true) => format!("response-{}-write-only-property-added", kind(listed)),
+                (false, true, false) => "response-required-property-added".into(),
+                (false, false, false) => "response-optional-property-added".into(),
             };
-            let kind = if required { "required" } else { "optional" };
             out.push(
-                rule.into(),
+                rule,
                 &n.at,
                 false,
-                format!("new {kind} property {name}"),
+                format!("new {} property {name}", kind(listed)),
             );
         }
     }

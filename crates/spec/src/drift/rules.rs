@@ -614,6 +614,15 @@ pub const RULES: &[Rule] = &[
     rule("response-optional-write-only-property-removed", I, PAT, true, "a writeOnly property is never in an answer: nothing a client reads changes"),
     rule("response-write-only-property-became-required", I, PAT, true, "a writeOnly property is never in an answer: nothing a client reads changes"),
     rule("response-write-only-property-became-optional", I, PAT, true, "a writeOnly property is never in an answer: nothing a client reads changes"),
+    rule("request-parameter-property-type-changed", B, MAJ, true, "values clients send in the parameter's object no longer fit; the Rust type changes (oasdiff: warning)"),
+    rule("request-parameter-property-type-generalized", I, MAJ, true, "every value clients send in the parameter's object still fits; the Rust type changes"),
+    rule("request-parameter-property-type-specialized", B, MAJ, true, "values clients send in the parameter's object may no longer fit"),
+    rule("request-parameter-property-list-of-types-widened", I, MAJ, true, "every value clients send in the parameter's object still fits; the Rust type becomes a union"),
+    rule("request-parameter-property-list-of-types-narrowed", B, MAJ, true, "values of the dropped types are refused"),
+    rule("request-parameter-property-enum-value-added", I, MIN, true, "a new accepted value in the parameter's object; the enum gains a variant"),
+    rule("request-parameter-property-enum-value-removed", B, MAJ, true, "clients sending the value in the parameter's object are refused; its variant goes"),
+    rule("request-parameter-property-became-nullable", I, MAJ, true, "every value still fits; the Rust type becomes an Option"),
+    rule("request-parameter-property-became-not-nullable", B, MAJ, true, "clients sending null in the parameter's object are refused"),
     rule("unclassified-schema-change", W, MAJ, false, "a schema change no finer rule names: reported rather than dropped, to be looked at"),
 ];
 

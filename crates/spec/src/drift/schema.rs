@@ -28,7 +28,8 @@ impl Scope {
     /// The rule id prefix for a schema here: the body itself, or a property in it.
     fn prefix(self, root: bool) -> &'static str {
         match (self, root) {
-            (Scope::Parameter, _) => "request-parameter-",
+            (Scope::Parameter, true) => "request-parameter-",
+            (Scope::Parameter, false) => "request-parameter-property-",
             (Scope::RequestBody, true) => "request-body-",
             (Scope::RequestBody, false) => "request-property-",
             (Scope::ResponseBody, true) => "response-body-",
@@ -97,6 +98,14 @@ struct Out {
 
 impl Out {
     fn push(&mut self, rule: String, at: &str, old_side: bool, message: String) {
+        // oasdiff names a few changes inside a parameter's object schema apart
+        // (`request-parameter-property-*`); the others keep the parameter's id.
+        let rule = match rule.strip_prefix("request-parameter-property-") {
+            Some(rest) if super::rules::find(&rule).is_none() => {
+                format!("request-parameter-{rest}")
+            }
+            _ => rule,
+        };
         let (rule, message) = super::rules::classify(&rule, message);
         self.findings.push(Finding {
             rule: rule.id,
@@ -254,6 +263,11 @@ impl SchemaDiff {
             return;
         }
         if self.types(out, old, new, prefix, scope) {
+            // Nothing deeper compares across types, but a schema that also became an enum
+            // says so: its values are now a closed list.
+            if old.enum_values.is_none() && new.enum_values.is_some() {
+                enums(out, old, new, prefix, scope, &what);
+            }
             return;
         }
         nullable(out, old, new, prefix, scope, &what);
@@ -695,17 +709,24 @@ fn match_alternatives<'s>(
     let mut left: Vec<&Schema> = old.iter().map(|a| a.as_ref()).collect();
     let mut right: Vec<&Schema> = new.iter().map(|a| a.as_ref()).collect();
     let mut pairs = Vec::new();
-    left.retain(
-        |a| match right.iter().position(|b| b.fingerprint == a.fingerprint) {
+    // The same schema written in the same place (the same `$ref` target) first.
+    left.retain(|a| {
+        let same = |b: &&Schema| b.fingerprint == a.fingerprint;
+        match right
+            .iter()
+            .position(|b| same(b) && b.at == a.at)
+            .or_else(|| right.iter().position(same))
+        {
             Some(i) => {
                 pairs.push((*a, right.remove(i)));
                 false
             }
             None => true,
-        },
-    );
+        }
+    });
     let score = |a: &Schema, b: &Schema| -> usize {
-        let same_type = usize::from(a.types == b.types) * 1000;
+        let same_place = usize::from(a.at == b.at) * 10_000;
+        let same_type = usize::from(a.types == b.types) * 1000 + same_place;
         let shared = a
             .properties
             .keys()

@@ -2,7 +2,7 @@
 //! responses, each matched by identity (parameters by location and name as written, header
 //! names case-insensitively, path parameters by their place in the path).
 
-use super::canonical::{escape, Canon};
+use super::canonical::{escape, Canon, Schema};
 use super::schema::{SchemaDiff, Scope};
 use super::Finding;
 use serde_json::{Map, Value};
@@ -108,6 +108,33 @@ pub(crate) fn sunset_date(s: &str) -> Option<String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.date_naive().format("%Y-%m-%d").to_string())
+}
+
+/// A form-style, exploded parameter that was a scalar (of one or several types) and is now
+/// an array of items that take every value it took, unconstrained: `?p=5` is then the same
+/// request as before.
+fn scalar_became_exploded_array(old: &Schema, new: &Schema) -> bool {
+    const SCALARS: &[&str] = &["string", "integer", "number", "boolean"];
+    let (Some(items), true) = (&new.items, new.single_type() == Some("array")) else {
+        return false;
+    };
+    // The old types: its own, or those of a union of plain types (how a 3.1 type list
+    // reads after the down-conversion).
+    let mut types = old.types.clone();
+    if types.is_empty() {
+        for alt in old.any_of.iter().chain(&old.one_of) {
+            types.extend(alt.types.iter().cloned());
+        }
+    }
+    let scalar = !types.is_empty() && types.iter().all(|t| SCALARS.contains(&t.as_str()));
+    // Every scalar's text is a string; otherwise the item must take each old type.
+    let takes_all = items.single_type() == Some("string") && items.format.is_none()
+        || types.iter().all(|t| items.types.contains(t));
+    let unconstrained = items.enum_values.is_none()
+        && items.pattern.is_none()
+        && items.bounds.is_empty()
+        && new.bounds.get("minItems").is_none_or(|b| b.value <= 1.0);
+    scalar && takes_all && unconstrained
 }
 
 /// The stability levels `x-stability-level` may take, least stable first.
@@ -910,6 +937,23 @@ impl<'a> Walk<'a> {
             let empty = Value::Object(Map::new());
             let os = p.get("schema").unwrap_or(&empty);
             let ns = np.get("schema").unwrap_or(&empty);
+            let form = matches!(key.0.as_str(), "query" | "cookie")
+                && str_of(np, "style").is_none_or(|s| s == "form")
+                && np.get("explode") != Some(&Value::Bool(false));
+            if form {
+                let o = self.old_canon.schema(os, &format!("{p_at}/schema"));
+                let n = self.new_canon.schema(ns, &format!("{np_at}/schema"));
+                if scalar_became_exploded_array(&o, &n) {
+                    let message = format!(
+                        "{shown} is now an array, sent as repeated values: one value is the same text as before"
+                    );
+                    self.push(
+                        &name,
+                        finding("request-parameter-type-generalized", &n.at, false, message),
+                    );
+                    continue;
+                }
+            }
             self.schema(
                 &name,
                 (os, &format!("{p_at}/schema")),

@@ -11,7 +11,7 @@
 //! cargo test -p purchase-spec --test oasdiff_corpus -- --nocapture
 //! ```
 
-use purchase_spec::drift::{compare_texts, Level};
+use purchase_spec::drift::{compare_sources, Level, Source};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,19 @@ fn every_oasdiff_pair_compares_and_agreement_holds() {
             );
         };
         compared += 1;
-        let report = match std::panic::catch_unwind(|| compare_texts(base, &old, revision, &new)) {
+        let (old_file, new_file) = (dir.join("data").join(base), dir.join("data").join(revision));
+        let source = |name, text, file| Source {
+            name,
+            text,
+            file: Some(file),
+        };
+        let compared_pair = || {
+            compare_sources(
+                source(base, &old, &old_file),
+                source(revision, &new, &new_file),
+            )
+        };
+        let report = match std::panic::catch_unwind(compared_pair) {
             Ok(Ok(report)) => report,
             Ok(Err(e)) => {
                 refused.push(format!("{}: {e}", case.name));

@@ -2,7 +2,7 @@
 
 use crate::Failure;
 use purchase_clients::Provider;
-use purchase_spec::drift::{compare_texts, DriftReport, Level, Policy};
+use purchase_spec::drift::{compare_sources, compare_texts, DriftReport, Level, Policy, Source};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -172,8 +172,27 @@ pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
             ))
         }
     };
-    let report = compare_texts(&old_name, &old, &new_name, &new)
-        .map_err(|e| Failure::usage(e.to_string()))?;
+    // References to other files are followed from a local file, not from a URL or the
+    // spec built into the binary.
+    let local = |name: &str| {
+        let url = name.starts_with("https://") || name.starts_with("http://");
+        (!url).then(|| std::path::Path::new(name).to_path_buf())
+    };
+    let old_file = args.provider.is_none().then(|| local(&old_name)).flatten();
+    let new_file = local(&new_name);
+    let report = compare_sources(
+        Source {
+            name: &old_name,
+            text: &old,
+            file: old_file.as_deref(),
+        },
+        Source {
+            name: &new_name,
+            text: &new,
+            file: new_file.as_deref(),
+        },
+    )
+    .map_err(|e| Failure::usage(e.to_string()))?;
     let report = policy.apply(report);
     out!("{}", render(&report, args.format, args.fail_on));
     Ok(if fails(&report, args.fail_on) {

@@ -10,6 +10,7 @@
 //! removed). [`rules::RULES`] lists every rule with the reason for its level; [`Policy`]
 //! applies a CI user's ignore list and level overrides.
 
+mod bundle;
 pub mod canonical;
 mod policy;
 mod render;
@@ -234,16 +235,55 @@ impl DriftReport {
     }
 }
 
-/// Compares two documents (text, YAML or JSON, OpenAPI 3.0 or 3.1).
+/// Compares two documents (text, YAML or JSON, OpenAPI 3.0 or 3.1). References to other
+/// files are not followed (each is reported as `external-ref-not-followed`); see
+/// [`compare_sources`] to follow them.
 pub fn compare_texts(
     old_name: &str,
     old: &str,
     new_name: &str,
     new: &str,
 ) -> Result<DriftReport, crate::Error> {
-    let old = crate::normalize_for_comparison(old_name, old)?;
-    let new = crate::normalize_for_comparison(new_name, new)?;
-    Ok(compare(&old, &new))
+    compare_sources(
+        Source {
+            name: old_name,
+            text: old,
+            file: None,
+        },
+        Source {
+            name: new_name,
+            text: new,
+            file: None,
+        },
+    )
+}
+
+/// A document to compare.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// Its name in messages (a path or a URL).
+    pub name: &'a str,
+    /// Its text, YAML or JSON.
+    pub text: &'a str,
+    /// The file it was read from: references to other files (`$ref: schemas/pet.yaml`)
+    /// are read relative to it and compared as if written in place. `None` (a URL, a text
+    /// from elsewhere): they are reported, not followed.
+    pub file: Option<&'a std::path::Path>,
+}
+
+/// Compares two documents, following references to other files where each says which
+/// file it is.
+pub fn compare_sources(old: Source<'_>, new: Source<'_>) -> Result<DriftReport, crate::Error> {
+    let prepare = |s: Source<'_>| -> Result<Value, crate::Error> {
+        let mut doc = crate::load_document(s.name, s.text)?;
+        if let Some(file) = s.file {
+            bundle::inline_external(&mut doc, file);
+        }
+        crate::downconvert::to_openapi_30_keeping(&mut doc)
+            .map_err(|e| crate::Error::new(s.name, crate::Step::Downconvert, e))?;
+        Ok(doc)
+    };
+    Ok(compare(&prepare(old)?, &prepare(new)?))
 }
 
 /// Compares two OpenAPI 3.0 documents (already down-converted).

@@ -623,6 +623,9 @@ pub const RULES: &[Rule] = &[
     rule("request-parameter-property-enum-value-removed", B, MAJ, true, "clients sending the value in the parameter's object are refused; its variant goes"),
     rule("request-parameter-property-became-nullable", I, MAJ, true, "every value still fits; the Rust type becomes an Option"),
     rule("request-parameter-property-became-not-nullable", B, MAJ, true, "clients sending null in the parameter's object are refused"),
+    rule("new-required-request-property-with-default", B, MAJ, true, "bodies without the new property are refused, its default notwithstanding (a default describes the server, not what it requires)"),
+    rule("request-property-became-required-with-default", B, MAJ, true, "bodies without it are refused, its default notwithstanding"),
+    rule("external-ref-not-followed", W, PAT, false, "a $ref to another document (a URL, a file not read, a cycle through files): what it points to is not compared, so a change there would go unseen"),
     rule("unclassified-schema-change", W, MAJ, false, "a schema change no finer rule names: reported rather than dropped, to be looked at"),
 ];
 

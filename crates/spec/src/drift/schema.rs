@@ -480,6 +480,10 @@ impl SchemaDiff {
                     let (was, is) = (old.required.contains(name), listed);
                     (was != is).then(|| format!("response-write-only-property-became-{}", kind(is)))
                 }
+                // A default tells what the server assumes; a client must still send it.
+                (true, false, true) if n.default.is_some() => {
+                    Some("request-property-became-required-with-default".into())
+                }
                 (_, false, true) | (_, true, false) => {
                     Some(format!("{dir}-property-became-{}", kind(is)))
                 }
@@ -503,6 +507,9 @@ impl SchemaDiff {
         {
             let listed = new.required.contains(name);
             let rule = match (request, required(new, name, n), n.write_only) {
+                (true, true, _) if n.default.is_some() => {
+                    "new-required-request-property-with-default".to_string()
+                }
                 (true, true, _) => "new-required-request-property".to_string(),
                 (true, false, _) => "new-optional-request-property".into(),
                 (false, _, true) => format!("response-{}-write-only-property-added", kind(listed)),

@@ -182,6 +182,7 @@ impl<'a> Walk<'a> {
         self.webhooks();
         self.security_schemes();
         self.global_security();
+        self.external_refs();
         let (old_ops, new_ops) = (operations(self.old), operations(self.new));
         let new_paths: BTreeSet<&String> = new_ops.keys().map(|(p, _)| p).collect();
         for (key, op) in &old_ops {
@@ -592,6 +593,25 @@ impl<'a> Walk<'a> {
                 STABILITY[lo], STABILITY[ln]
             );
             self.push(name, finding(rule, at, false, message));
+        }
+    }
+
+    /// References to other documents that were not followed: what they point to is not
+    /// compared, and the report says so instead of seeing nothing there.
+    fn external_refs(&mut self) {
+        let old = super::bundle::external_refs(self.old);
+        let new = super::bundle::external_refs(self.new);
+        let in_new: BTreeSet<&String> = new.iter().map(|(r, _)| r).collect();
+        let sides = old
+            .iter()
+            .filter(|(r, _)| !in_new.contains(r))
+            .map(|(r, at)| (r, at, true))
+            .chain(new.iter().map(|(r, at)| (r, at, false)));
+        for (reference, at, old_side) in sides {
+            let message = format!(
+                "{reference} is in another document, which was not read: what it holds is not compared (give drift the files themselves to follow it)"
+            );
+            self.push_doc("external-ref-not-followed", at, old_side, message);
         }
     }
 

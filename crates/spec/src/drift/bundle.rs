@@ -1,0 +1,139 @@
+//! References to other files (`$ref: schemas/pet.yaml#/Pet`), followed so that a document
+//! split across files is compared whole: each is replaced by what it points to, read
+//! relative to the file that holds it. A reference that cannot be followed (a URL, a file
+//! that cannot be read, a chain deeper than [`MAX_DEPTH`], a cycle through files) is left as
+//! it is, and the comparison reports it (`external-ref-not-followed`) rather than seeing
+//! nothing behind it.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// How many files deep references are followed.
+pub const MAX_DEPTH: usize = 16;
+
+/// Replaces every reference to another file in `doc` (read from `file`) by its target.
+pub fn inline_external(doc: &mut Value, file: &Path) {
+    Bundler::default().inline(doc, file);
+}
+
+#[derive(Default)]
+struct Bundler {
+    /// Files read, by path (`None`: unreadable).
+    files: HashMap<PathBuf, Option<Value>>,
+    /// The references being followed, innermost last: one met again is a cycle.
+    stack: Vec<String>,
+}
+
+impl Bundler {
+    fn inline(&mut self, v: &mut Value, file: &Path) {
+        match v {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                    if !r.starts_with('#') {
+                        if let Some(target) = self.resolve(r, file) {
+                            *v = target;
+                        }
+                        return;
+                    }
+                }
+                for child in map.values_mut() {
+                    self.inline(child, file);
+                }
+            }
+            Value::Array(items) => {
+                for child in items {
+                    self.inline(child, file);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The target of `reference` (written in `file`), its own references followed.
+    fn resolve(&mut self, reference: &str, file: &Path) -> Option<Value> {
+        let (path, fragment) = reference.split_once('#').unwrap_or((reference, ""));
+        if self.stack.len() >= MAX_DEPTH || path.is_empty() || path.contains("://") {
+            return None;
+        }
+        let target_file = file.parent().unwrap_or(Path::new("")).join(path);
+        let name = target_file.display().to_string();
+        let key = format!("{name}#{fragment}");
+        if self.stack.contains(&key) {
+            return None;
+        }
+        let whole = self
+            .files
+            .entry(target_file.clone())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(&target_file).ok()?;
+                crate::load_document(&name, &text).ok()
+            })
+            .as_ref()?;
+        let mut target = if fragment.is_empty() {
+            whole.clone()
+        } else {
+            whole.pointer(fragment)?.clone()
+        };
+        // A reference inside the target that stays in its file (`#/...`) now names that
+        // file.
+        localize(&mut target, &name);
+        self.stack.push(key);
+        self.inline(&mut target, &target_file);
+        self.stack.pop();
+        Some(target)
+    }
+}
+
+/// Makes `#/...` references in `v` point into `file`.
+fn localize(v: &mut Value, file: &str) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get_mut("$ref") {
+                if r.starts_with('#') {
+                    *r = format!("{file}{r}");
+                }
+            }
+            for child in map.values_mut() {
+                localize(child, file);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| localize(c, file)),
+        _ => {}
+    }
+}
+
+/// The references to other documents left in `doc`, each with the first place it is
+/// written.
+pub fn external_refs(doc: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, at: &mut String, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                    if !r.starts_with('#') && !out.iter().any(|(seen, _)| seen == r) {
+                        out.push((r.to_string(), at.clone()));
+                    }
+                }
+                for (k, child) in map {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&super::canonical::escape(k));
+                    walk(child, at, out);
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    walk(child, at, out);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, &mut String::new(), &mut out);
+    out
+}

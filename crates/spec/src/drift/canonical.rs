@@ -126,6 +126,9 @@ pub struct Schema {
     pub subschemas: BTreeMap<String, Rc<Schema>>,
     /// Hash of everything above but `at` and `docs`.
     pub fingerprint: u64,
+    /// [`Schema::fingerprint`] without the `allOf` parts as written: what the merged
+    /// schema asks, however it is split.
+    pub content_fingerprint: u64,
     /// Hash of the documentation, this schema's and its children's.
     pub docs_fingerprint: u64,
 }
@@ -574,6 +577,9 @@ fn fingerprint(s: &Schema) -> u64 {
 
 /// Computes both fingerprints of a finished schema.
 fn seal(s: &mut Schema) {
+    let parts = std::mem::take(&mut s.all_of);
+    s.content_fingerprint = fingerprint(s);
+    s.all_of = parts;
     s.fingerprint = fingerprint(s);
     let mut h = DefaultHasher::new();
     Value::Object(s.docs.clone().into_iter().collect())

@@ -12,6 +12,7 @@
 
 mod bundle;
 pub mod canonical;
+pub mod oasdiff;
 mod policy;
 mod render;
 pub mod rules;

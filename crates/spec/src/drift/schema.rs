@@ -1,7 +1,7 @@
 //! Comparing two canonical schemas, from the side of a client that sends (requests) or
 //! decodes (responses) them.
 
-use super::canonical::{Bound, Schema, BOUNDS};
+use super::canonical::{Bound, Part, Schema, BOUNDS};
 use super::Finding;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -568,14 +568,24 @@ impl SchemaDiff {
 /// `allOf` parts added or removed (a `$ref` part by its target, an inline one by its
 /// place); the merged schema is compared as well, so what a part brings is also named.
 fn all_of_parts(out: &mut Out, old: &Schema, new: &Schema, prefix: &str, what: &str) {
-    let keys =
-        |s: &Schema| -> BTreeSet<String> { s.all_of.iter().map(|p| p.key.clone()).collect() };
+    // A schema is its parts and, when it is a `$ref` target, that target itself: `$ref: X`
+    // becoming `allOf: [$ref: X]` (3.0's way to add `nullable`) adds no part.
+    let keys = |s: &Schema| -> BTreeSet<String> {
+        let parts = s.all_of.iter().map(|p| p.key.clone());
+        parts.chain(std::iter::once(format!("#{}", s.at))).collect()
+    };
     let (o, n) = (keys(old), keys(new));
+    // Splitting a schema into parts that ask the same (or merging them back) is a
+    // refactor: only parts that document are named then. A part added to or removed from
+    // an allOf is named even when it repeats what the others ask.
+    let refactor = old.content_fingerprint == new.content_fingerprint
+        && old.all_of.is_empty() != new.all_of.is_empty();
     for (side, parts, other, how) in [
         (old, &old.all_of, &n, "removed"),
         (new, &new.all_of, &o, "added"),
     ] {
-        for part in parts.iter().filter(|p| !other.contains(&p.key)) {
+        let named = |p: &&Part| !other.contains(&p.key) && (p.annotation_only || !refactor);
+        for part in parts.iter().filter(named) {
             let annotation = if part.annotation_only {
                 "-annotation-only"
             } else {

@@ -639,3 +639,64 @@ fn webhooks_are_compared_and_reported_never_dropped() {
         .changes
         .is_empty());
 }
+
+/// A spec split across files: `openapi.yaml` refers to `schemas/pet.yaml`, which refers to
+/// itself (a recursive schema) and to a sibling file.
+fn split_spec(dir: &std::path::Path, pet_properties: &str) {
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    let main = "openapi: 3.0.3\ninfo: {title: T, version: '1'}\npaths:\n  /pets:\n    get:\n      operationId: list\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {$ref: 'schemas/pet.yaml#/Pet'}\n";
+    std::fs::write(dir.join("openapi.yaml"), main).unwrap();
+    let pet = format!(
+        "Pet:\n  type: object\n  required: [id]\n  properties:\n{pet_properties}    parent: {{$ref: '#/Pet'}}\n    owner: {{$ref: 'owner.yaml'}}\n"
+    );
+    std::fs::write(dir.join("schemas/pet.yaml"), pet).unwrap();
+    std::fs::write(
+        dir.join("schemas/owner.yaml"),
+        "type: object\nproperties:\n  name: {type: string}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn references_to_other_files_are_followed_from_files_and_reported_from_texts() {
+    use purchase_spec::drift::{compare_sources, Source};
+    let root = std::env::temp_dir().join(format!("drift-split-{}", std::process::id()));
+    let (old_dir, new_dir) = (root.join("old"), root.join("new"));
+    split_spec(
+        &old_dir,
+        "    id: {type: string}\n    tag: {type: string}\n",
+    );
+    split_spec(&new_dir, "    id: {type: string}\n");
+    let read = |d: &std::path::Path| std::fs::read_to_string(d.join("openapi.yaml")).unwrap();
+    let (old_text, new_text) = (read(&old_dir), read(&new_dir));
+    // The two main documents are the same text: only the referenced file differs.
+    assert_eq!(old_text, new_text);
+    let (old_file, new_file) = (old_dir.join("openapi.yaml"), new_dir.join("openapi.yaml"));
+    let source = |text, file| Source {
+        name: "openapi.yaml",
+        text,
+        file: Some(file),
+    };
+    let report = compare_sources(source(&old_text, &old_file), source(&new_text, &new_file));
+    let report = report.unwrap();
+    let rules: Vec<_> = report.changes.iter().map(|c| (c.rule, c.level)).collect();
+    // The property removed in the other file is seen, and only that: the recursive
+    // reference is followed too (placed once in the document and referred to there).
+    assert_eq!(
+        rules,
+        [("response-optional-property-removed", Level::Warning)],
+        "{}",
+        report.to_text()
+    );
+    // From texts alone nothing behind the reference can be read: said, not silent.
+    let report = compare_texts("a.yaml", &old_text, "b.yaml", &new_text).unwrap();
+    let rules: Vec<_> = report.changes.iter().map(|c| (c.rule, c.level)).collect();
+    assert_eq!(
+        rules,
+        [("external-ref-not-followed", Level::Warning)],
+        "{}",
+        report.to_text()
+    );
+    assert!(report.changes[0].message.contains("schemas/pet.yaml#/Pet"));
+    std::fs::remove_dir_all(&root).unwrap();
+}

@@ -1,20 +1,49 @@
 //! References to other files (`$ref: schemas/pet.yaml#/Pet`), followed so that a document
 //! split across files is compared whole: each is replaced by what it points to, read
 //! relative to the file that holds it. A reference that cannot be followed (a URL, a file
-//! that cannot be read, a chain deeper than [`MAX_DEPTH`], a cycle through files) is left as
+//! that cannot be read, a chain deeper than [`MAX_DEPTH`]) is left as
 //! it is, and the comparison reports it (`external-ref-not-followed`) rather than seeing
 //! nothing behind it.
 
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// How many files deep references are followed.
 pub const MAX_DEPTH: usize = 16;
 
-/// Replaces every reference to another file in `doc` (read from `file`) by its target.
+/// Replaces every reference to another file in `doc` (read from `file`) by its target. A
+/// schema that refers back to itself through files (a recursive type) is placed once
+/// under `components/schemas` (named after its file and pointer) and referred to there.
 pub fn inline_external(doc: &mut Value, file: &Path) {
-    Bundler::default().inline(doc, file);
+    let taken = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut bundler = Bundler {
+        taken,
+        ..Bundler::default()
+    };
+    bundler.inline(doc, file);
+    if bundler.hoisted.is_empty() || !doc.is_object() {
+        return;
+    }
+    let components = doc
+        .as_object_mut()
+        .expect("checked above")
+        .entry("components")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(components) = components.as_object_mut() {
+        let schemas = components
+            .entry("schemas")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(schemas) = schemas.as_object_mut() {
+            for (name, schema) in bundler.hoisted {
+                schemas.insert(name, schema);
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -23,6 +52,12 @@ struct Bundler {
     files: HashMap<PathBuf, Option<Value>>,
     /// The references being followed, innermost last: one met again is a cycle.
     stack: Vec<String>,
+    /// Schema names in use in the document.
+    taken: BTreeSet<String>,
+    /// References met again while being followed, with the component name given them.
+    cyclic: HashMap<String, String>,
+    /// Their targets, to place under `components/schemas`.
+    hoisted: Vec<(String, Value)>,
 }
 
 impl Bundler {
@@ -59,8 +94,21 @@ impl Bundler {
         let target_file = file.parent().unwrap_or(Path::new("")).join(path);
         let name = target_file.display().to_string();
         let key = format!("{name}#{fragment}");
-        if self.stack.contains(&key) {
-            return None;
+        let done = self
+            .cyclic
+            .get(&key)
+            .filter(|n| self.hoisted.iter().any(|(h, _)| h == *n));
+        if self.stack.contains(&key) || done.is_some() {
+            let name = match self.cyclic.get(&key) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self.component_name(&target_file, fragment);
+                    self.cyclic.insert(key, name.clone());
+                    name
+                }
+            };
+            let pointer = format!("#/components/schemas/{}", super::canonical::escape(&name));
+            return Some(serde_json::json!({ "$ref": pointer }));
         }
         let whole = self
             .files
@@ -78,10 +126,45 @@ impl Bundler {
         // A reference inside the target that stays in its file (`#/...`) now names that
         // file.
         localize(&mut target, &name);
-        self.stack.push(key);
+        self.stack.push(key.clone());
         self.inline(&mut target, &target_file);
         self.stack.pop();
+        // A recursive schema lives once, in components, and every use refers to it.
+        if let Some(name) = self.cyclic.get(&key) {
+            let pointer = format!("#/components/schemas/{}", super::canonical::escape(name));
+            if !self.hoisted.iter().any(|(n, _)| n == name) {
+                self.hoisted.push((name.clone(), target));
+            }
+            return Some(serde_json::json!({ "$ref": pointer }));
+        }
         Some(target)
+    }
+
+    /// A schema name for `fragment` of `file` not in use: `pet.Pet`, `pet.Pet.2`, ...
+    fn component_name(&mut self, file: &Path, fragment: &str) -> String {
+        let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("file");
+        let last = fragment.rsplit('/').find(|s| !s.is_empty());
+        let base: String = match last {
+            Some(last) => format!("{stem}.{last}"),
+            None => stem.to_string(),
+        }
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+        let mut name = base.clone();
+        let mut n = 1;
+        while self.taken.contains(&name) {
+            n += 1;
+            name = format!("{base}.{n}");
+        }
+        self.taken.insert(name.clone());
+        name
     }
 }
 

@@ -2,7 +2,10 @@
 
 use crate::Failure;
 use purchase_clients::Provider;
-use purchase_spec::drift::{compare_sources, compare_texts, DriftReport, Level, Policy, Source};
+use purchase_spec::drift::{
+    compare, compare_texts, prepare, DriftReport, Evidence, EvidencePolicy, Level, Policy,
+    RecordedReply, Source,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -57,6 +60,72 @@ pub struct DriftArgs {
     /// The lowest level that makes the command exit 1.
     #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
     fail_on: FailOn,
+    /// Recorded replies (a folder `purchases list --record` wrote): each change to a
+    /// response element says how often the element appeared in them (JSON: `traffic`).
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
+    /// What the evidence may do: `report` counts only; `lower-unseen` makes a breaking
+    /// change to an element the replies of its operations never showed a warning.
+    #[arg(long, value_enum, requires = "evidence", default_value_t = EvidencePolicyArg::Report)]
+    evidence_policy: EvidencePolicyArg,
+}
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum EvidencePolicyArg {
+    /// Counts only.
+    Report,
+    /// A breaking change to an element never seen in the replies becomes a warning.
+    LowerUnseen,
+}
+
+/// The evidence from the replies under `dir` (of `provider` only, if given), counted
+/// against both documents; says on stderr what it read.
+fn evidence(
+    dir: &Path,
+    provider: Option<Provider>,
+    old: &serde_json::Value,
+    new: &serde_json::Value,
+) -> Result<Evidence, Failure> {
+    let files = purchase_clients::recording::read_dir(dir)
+        .map_err(|e| Failure::usage(format!("--evidence {}: {e}", dir.display())))?;
+    let mut unreadable = 0;
+    let mut replies = Vec::new();
+    for (path, reply) in files {
+        match reply {
+            Ok(r) if provider.is_none_or(|p| p.name() == r.provider) => {
+                let body = serde_json::from_slice::<serde_json::Value>(&r.body).ok();
+                replies.push((r, body));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                unreadable += 1;
+                eprintln!("--evidence: {}: {e}", path.display());
+            }
+        }
+    }
+    let evidence = Evidence::build(
+        old,
+        new,
+        replies.iter().map(|(r, body)| RecordedReply {
+            method: &r.method,
+            path: &r.path,
+            status: r.status,
+            body: body.as_ref(),
+        }),
+    );
+    eprintln!(
+        "evidence: {} recorded replies of the old document's operations from {} ({} of other operations, {unreadable} unreadable)",
+        evidence.replies(),
+        dir.display(),
+        evidence.unmatched()
+    );
+    if evidence.replies() == 0 {
+        return Err(Failure::usage(format!(
+            "--evidence {}: no recorded reply of an operation of the old document",
+            dir.display()
+        )));
+    }
+    Ok(evidence)
 }
 
 /// Reads a spec from a file or a URL; a docs page's fenced YAML block is extracted.
@@ -180,19 +249,19 @@ pub async fn drift(args: DriftArgs) -> Result<ExitCode, Failure> {
     };
     let old_file = args.provider.is_none().then(|| local(&old_name)).flatten();
     let new_file = local(&new_name);
-    let report = compare_sources(
-        Source {
-            name: &old_name,
-            text: &old,
-            file: old_file.as_deref(),
-        },
-        Source {
-            name: &new_name,
-            text: &new,
-            file: new_file.as_deref(),
-        },
-    )
-    .map_err(|e| Failure::usage(e.to_string()))?;
+    let prepared = |name, text, file| {
+        prepare(Source { name, text, file }).map_err(|e| Failure::usage(e.to_string()))
+    };
+    let old = prepared(&old_name, &old, old_file.as_deref())?;
+    let new = prepared(&new_name, &new, new_file.as_deref())?;
+    let mut report = compare(&old, &new);
+    if let Some(dir) = &args.evidence {
+        let policy = match args.evidence_policy {
+            EvidencePolicyArg::Report => EvidencePolicy::Report,
+            EvidencePolicyArg::LowerUnseen => EvidencePolicy::LowerUnseen,
+        };
+        evidence(dir, args.provider, &old, &new)?.weigh(&mut report, &new, policy);
+    }
     let report = policy.apply(report);
     out!("{}", render(&report, args.format, args.fail_on));
     Ok(if fails(&report, args.fail_on) {

@@ -12,6 +12,7 @@
 
 mod bundle;
 pub mod canonical;
+mod evidence;
 pub mod oasdiff;
 mod policy;
 mod render;
@@ -19,6 +20,7 @@ pub mod rules;
 mod schema;
 mod walk;
 
+pub use evidence::{Evidence, EvidencePolicy, RecordedReply, Traffic};
 pub use policy::{IgnoreEntry, Policy};
 pub use render::rules_markdown;
 
@@ -142,6 +144,9 @@ pub struct Change {
     pub document: Side,
     /// What changed, in words.
     pub message: String,
+    /// What recorded replies say about the element it touches (`--evidence`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<Traffic>,
 }
 
 /// A change a policy's ignore list removed, with the entry's reason.
@@ -209,7 +214,7 @@ impl DriftReport {
     }
 
     /// Recomputes the summary from the changes.
-    fn summarize(&mut self) {
+    pub(crate) fn summarize(&mut self) {
         self.changes.sort_by(|a, b| {
             b.level
                 .cmp(&a.level)
@@ -275,16 +280,20 @@ pub struct Source<'a> {
 /// Compares two documents, following references to other files where each says which
 /// file it is.
 pub fn compare_sources(old: Source<'_>, new: Source<'_>) -> Result<DriftReport, crate::Error> {
-    let prepare = |s: Source<'_>| -> Result<Value, crate::Error> {
-        let mut doc = crate::load_document(s.name, s.text)?;
-        if let Some(file) = s.file {
-            bundle::inline_external(&mut doc, file);
-        }
-        crate::downconvert::to_openapi_30_keeping(&mut doc)
-            .map_err(|e| crate::Error::new(s.name, crate::Step::Downconvert, e))?;
-        Ok(doc)
-    };
     Ok(compare(&prepare(old)?, &prepare(new)?))
+}
+
+/// A document as the comparison reads it: parsed, references to other files followed (when
+/// the source names its file), 3.1 keywords kept. [`compare`] takes two of these, and
+/// [`Evidence::build`] the old one.
+pub fn prepare(source: Source<'_>) -> Result<Value, crate::Error> {
+    let mut doc = crate::load_document(source.name, source.text)?;
+    if let Some(file) = source.file {
+        bundle::inline_external(&mut doc, file);
+    }
+    crate::downconvert::to_openapi_30_keeping(&mut doc)
+        .map_err(|e| crate::Error::new(source.name, crate::Step::Downconvert, e))?;
+    Ok(doc)
 }
 
 /// Compares two OpenAPI 3.0 documents (already down-converted).
@@ -318,6 +327,7 @@ pub fn compare_on(old: &Value, new: &Value, today: &str) -> DriftReport {
             pointer: f.pointer.clone(),
             document: if f.old_side { Side::Old } else { Side::New },
             message,
+            traffic: None,
         });
         if !change.operations.contains(&operation) {
             change.operations.push(operation);

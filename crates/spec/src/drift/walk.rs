@@ -18,7 +18,7 @@ pub struct Op<'a> {
     pub name: String,
     path: &'a str,
     path_item: &'a Value,
-    op: &'a Value,
+    pub(crate) op: &'a Value,
     /// JSON pointer to the operation.
     pub at: String,
 }

@@ -102,5 +102,6 @@ pub const CASES: &[CaseDifference] = &[
     case("TestBreaking_ModifyPatternToAnyString", "", "response-property-pattern-changed", "the generated string types check their pattern when they decode: an answer the old pattern refuses fails a client built from the old spec"),
     case("TestBreaking_RequestParameterMaxItemsWithoutFlatten", "", "request-parameter-max-items-decreased", "a parameter written on the path applies to each of its operations and is compared there (what oasdiff does with --flatten-params): calls sending more items are refused"),
     case("TestBreaking_RequiredPropertyWriteOnlyEnabled", "", "response-property-became-optional", "a required response property that becomes writeOnly is no longer in answers: a client built from the old spec expects it and fails to decode"),
+    case("TestBreaking_ReqBodyNewRequiredPropertyNew", "", "new-required-request-property", "a name added to `required` with no property schema must still be sent: bodies without it are refused"),
     case("TestNullableWrapping_NarrowedEnumStillReported", "", "request-property-became-nullable", "the property may now be null: the generated field's type becomes an Option (info, a crate change), which oasdiff does not report"),
 ];

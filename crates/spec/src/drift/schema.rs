@@ -500,6 +500,30 @@ impl SchemaDiff {
             let found = self.compare(o, n, scope, false);
             out.findings.extend(found);
         }
+        // A name required without a property schema: a value of any kind, required now.
+        if request && new.additional.is_none() {
+            let bare = |s: &Schema, name: &str| {
+                s.required.contains(name) && !s.properties.contains_key(name)
+            };
+            for name in new
+                .required
+                .iter()
+                .filter(|n| bare(new, n) && !old.required.contains(*n))
+            {
+                let at = format!("{}/required", new.at);
+                let rule = if old.properties.contains_key(name) {
+                    "request-property-became-required"
+                } else {
+                    "new-required-request-property"
+                };
+                out.push(
+                    rule.into(),
+                    &at,
+                    false,
+                    format!("property {name} is now required (it has no schema: any value)"),
+                );
+            }
+        }
         for (name, n) in new
             .properties
             .iter()

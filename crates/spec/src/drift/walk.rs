@@ -921,6 +921,17 @@ impl<'a> Walk<'a> {
                 ),
                 _ => {}
             }
+            if key.0 == "path" && str_of(p, "name") != str_of(np, "name") {
+                let message = format!(
+                    "path parameter {} is now named {}",
+                    str_of(p, "name").unwrap_or(""),
+                    str_of(np, "name").unwrap_or("")
+                );
+                self.push(
+                    &name,
+                    finding("request-path-parameter-renamed", np_at, false, message),
+                );
+            }
             let (os, ns) = (sunset(p), sunset(np));
             if os.is_some() && ns.is_none() && is_true(np, "deprecated") {
                 let message =

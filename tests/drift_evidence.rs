@@ -44,7 +44,11 @@ fn new_spec() -> String {
 fn purchases() -> Command {
     let mut cmd = Command::cargo_bin("purchases").unwrap();
     let kit = Provider::ALL.iter().find(|p| p.name() == "kit").unwrap();
-    for (var, value) in kit.credential_variables().iter().zip(demo_credentials(*kit)) {
+    for (var, value) in kit
+        .credential_variables()
+        .iter()
+        .zip(demo_credentials(*kit))
+    {
         cmd.env(var, value);
     }
     cmd
@@ -68,7 +72,11 @@ async fn record(drift: bool, dir: &Path) -> usize {
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read_dir(dir.join("kit")).unwrap().count()
 }
 
@@ -121,15 +129,17 @@ async fn recorded_replies_weigh_each_change_to_a_response_element() {
     let discount = change(&report, "response-required-property-removed", "discount");
     assert_eq!(discount["traffic"]["replies"], replies);
     assert_eq!(discount["traffic"]["seen"], replies);
-    assert!(discount["message"]
-        .as_str()
-        .unwrap()
-        .contains(&format!("present in {replies} of {replies} recorded replies")));
+    assert!(discount["message"].as_str().unwrap().contains(&format!(
+        "present in {replies} of {replies} recorded replies"
+    )));
     // A property no reply carries: never seen, still breaking under the default policy.
     let legacy = change(&report, "response-property-type-changed", "legacy_code");
     assert_eq!(legacy["level"], "breaking");
     assert_eq!(legacy["traffic"]["seen"], 0);
-    assert!(legacy["message"].as_str().unwrap().contains("never seen in"));
+    assert!(legacy["message"]
+        .as_str()
+        .unwrap()
+        .contains("never seen in"));
     // An enum value dropped: how many replies carried it (the mock's purchases are paid).
     let status = change(&report, "response-property-enum-value-removed", "status");
     let paid = status["traffic"]["values"]["paid"].as_u64().unwrap() as usize;
@@ -150,6 +160,22 @@ async fn recorded_replies_weigh_each_change_to_a_response_element() {
         lowered["summary"]["breaking"].as_u64().unwrap() + 1,
         report["summary"]["breaking"].as_u64().unwrap()
     );
+
+    // A status: the replies that had it.
+    std::fs::write(
+        dir.path().join("new.yaml"),
+        old_spec().replacen("        '200':\n", "        '201':\n", 1),
+    )
+    .unwrap();
+    let (_, report) = drift(dir.path(), &plain, &[]);
+    let removed = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "response-success-status-removed")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(removed["traffic"]["seen"], replies, "{removed:#}");
+    std::fs::write(dir.path().join("new.yaml"), new_spec()).unwrap();
 
     // The drifting mock already sends drift_note in every reply: the new spec only says so.
     let (_, report) = drift(dir.path(), &drifting, &[]);

@@ -127,6 +127,8 @@ const EDITS: &[(&str, &str, &str)] = &[
     ("{type: number}", "{type: integer}", "type-narrowed"),
     ("{type: integer, format: int32}", "{type: integer, format: int64}", "type-generalized"),
     ("{type: integer, format: int64}", "{type: integer, format: int32}", "type-narrowed"),
+    // A format removed accepts more: a parameter without `uuid` takes every uuid.
+    ("{type: string, format: uuid}", "{type: string}", "type-generalized"),
     ("{type: string}", "{type: string, nullable: true}", "became-nullable"),
     ("{type: string, nullable: true}", "{type: string}", "became-not-nullable"),
     ("{type: string}", "{anyOf: [{type: string}, {type: integer}]}", "list-of-types-widened"),

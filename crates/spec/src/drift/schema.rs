@@ -411,10 +411,8 @@ impl SchemaDiff {
                 old.format.as_deref().unwrap_or("none"),
                 new.format.as_deref().unwrap_or("none"),
             );
-            let widened = matches!(
-                (o, n),
-                ("int32", "int64") | ("float", "double") | ("int32" | "int64", "none")
-            );
+            // A format removed accepts every value it accepted, and more.
+            let widened = n == "none" || matches!((o, n), ("int32", "int64") | ("float", "double"));
             let rule = match (widened, scope.request()) {
                 (true, _) => "type-generalized",
                 (false, false) if matches!((o, n), ("int64", "int32") | ("double", "float")) => {

@@ -16,7 +16,7 @@ pub const TARGET_VERSION: &str = "3.0.3";
 
 /// JSON Schema keywords that OpenAPI 3.0 cannot express and that would change the meaning
 /// of a schema if dropped.
-const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
+pub(crate) const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
     "$defs",
     "$dynamicRef",
     "$dynamicAnchor",

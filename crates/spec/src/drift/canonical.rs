@@ -31,26 +31,14 @@ pub const BOUNDS: &[(&str, &str)] = &[
     ("exclusiveMinimum", "exclusive-min"),
 ];
 
-/// OpenAPI 3.1 (JSON Schema 2020-12) keywords no typed field models: compared by value
-/// (see [`Schema::unmodelled`]).
+/// OpenAPI 3.1 keywords no typed field models, besides those 3.0 cannot say at all
+/// (`crate::downconvert::UNSUPPORTED_SCHEMA_KEYWORDS`): compared by value (see
+/// [`Schema::unmodelled`]).
 const KEYWORDS_31: &[&str] = &[
     "const",
     "contentEncoding",
     "contentMediaType",
     "contentSchema",
-    "prefixItems",
-    "contains",
-    "minContains",
-    "maxContains",
-    "if",
-    "then",
-    "else",
-    "dependentSchemas",
-    "dependentRequired",
-    "patternProperties",
-    "propertyNames",
-    "unevaluatedItems",
-    "unevaluatedProperties",
 ];
 
 /// Keywords that only document.
@@ -312,7 +300,10 @@ impl<'a> Canon<'a> {
             // subschema, which is not converted).
             let kept = key.strip_prefix(crate::downconvert::KEPT_PREFIX);
             let keyword = kept.unwrap_or(key);
-            if kept.is_some() || KEYWORDS_31.contains(&keyword) {
+            if kept.is_some()
+                || KEYWORDS_31.contains(&keyword)
+                || crate::downconvert::UNSUPPORTED_SCHEMA_KEYWORDS.contains(&keyword)
+            {
                 s.unmodelled.insert(keyword.to_string(), value.clone());
             }
             match (keyword, value) {

@@ -137,6 +137,32 @@ fn scalar_became_exploded_array(old: &Schema, new: &Schema) -> bool {
     scalar && takes_all && unconstrained
 }
 
+/// One security requirement alternative: each scheme with the scopes it needs.
+type Alt = BTreeMap<String, BTreeSet<String>>;
+
+/// The alternatives of a `security` list (none when it is absent or not a list).
+fn security_alternatives(list: Option<&Value>) -> BTreeSet<Alt> {
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|alt| {
+            alt.iter()
+                .map(|(scheme, scopes)| {
+                    let scopes = scopes
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect();
+                    (scheme.clone(), scopes)
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The stability levels `x-stability-level` may take, least stable first.
 const STABILITY: &[&str] = &["draft", "alpha", "beta", "stable"];
 
@@ -619,29 +645,7 @@ impl<'a> Walk<'a> {
     /// operation's effective requirement is compared too; this names the change where it
     /// is written.
     fn global_security(&mut self) {
-        type Alt = BTreeMap<String, BTreeSet<String>>;
-        let alts = |d: &Value| -> BTreeSet<Alt> {
-            d.get("security")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_object)
-                .map(|alt| {
-                    alt.iter()
-                        .map(|(scheme, scopes)| {
-                            let scopes = scopes
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .filter_map(Value::as_str)
-                                .map(String::from)
-                                .collect();
-                            (scheme.clone(), scopes)
-                        })
-                        .collect()
-                })
-                .collect()
-        };
+        let alts = |d: &Value| security_alternatives(d.get("security"));
         let (o, n) = (alts(self.old), alts(self.new));
         let schemes = |alt: &Alt| alt.keys().cloned().collect::<Vec<_>>().join(" + ");
         for alt in n.difference(&o) {
@@ -688,32 +692,8 @@ impl<'a> Walk<'a> {
 
     /// The alternatives of an operation's effective security requirement, each a map of
     /// scheme to scopes. No requirement (or an empty one among them) means public.
-    fn requirements(
-        doc: &Value,
-        op: &Value,
-    ) -> Option<BTreeSet<BTreeMap<String, BTreeSet<String>>>> {
-        let reqs = op
-            .get("security")
-            .or_else(|| doc.get("security"))?
-            .as_array()?;
-        let alts: BTreeSet<BTreeMap<String, BTreeSet<String>>> = reqs
-            .iter()
-            .filter_map(Value::as_object)
-            .map(|alt| {
-                alt.iter()
-                    .map(|(scheme, scopes)| {
-                        let scopes = scopes
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(String::from)
-                            .collect();
-                        (scheme.clone(), scopes)
-                    })
-                    .collect()
-            })
-            .collect();
+    fn requirements(doc: &Value, op: &Value) -> Option<BTreeSet<Alt>> {
+        let alts = security_alternatives(op.get("security").or_else(|| doc.get("security")));
         (!alts.is_empty() && !alts.iter().any(BTreeMap::is_empty)).then_some(alts)
     }
 

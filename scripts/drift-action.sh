@@ -7,6 +7,8 @@
 #   INPUT_FAIL_ON                 breaking (default), warning, info or never
 #   INPUT_FORMAT                  githubactions (default), text, json, markdown or junit
 #   INPUT_IGNORE, INPUT_LEVELS    optional ignore (TOML) and levels files
+#   INPUT_EVIDENCE                optional folder of recorded replies (`purchases list --record`)
+#   INPUT_EVIDENCE_POLICY         report (default) or lower-unseen
 #   PURCHASES_BIN                 the binary (default: `purchases` on PATH)
 #
 # Exits with the binary's code: 0 nothing at or above fail-on, 1 changes at or above it, 2 a
@@ -46,11 +48,17 @@ fail_on=${INPUT_FAIL_ON:-breaking}
 format=${INPUT_FORMAT:-githubactions}
 ignore=${INPUT_IGNORE:-}
 levels=${INPUT_LEVELS:-}
+evidence=${INPUT_EVIDENCE:-}
+evidence_policy=${INPUT_EVIDENCE_POLICY:-report}
 bin=${PURCHASES_BIN:-purchases}
 
 case "$fail_on" in
     breaking | warning | info | never) ;;
     *) fail "input 'fail-on' is '$fail_on'; expected one of breaking, warning, info, never" ;;
+esac
+case "$evidence_policy" in
+    report | lower-unseen) ;;
+    *) fail "input 'evidence-policy' is '$evidence_policy'; expected report or lower-unseen" ;;
 esac
 case "$format" in
     text | json | markdown | githubactions | junit) ;;
@@ -89,6 +97,12 @@ fi
 if [ -n "$levels" ]; then
     check_file levels "$levels"
     options+=(--levels "$levels")
+fi
+if [ -n "$evidence" ]; then
+    [ -d "$evidence" ] || fail "input 'evidence': no such folder: $evidence"
+    options+=(--evidence "$evidence" --evidence-policy "$evidence_policy")
+elif [ "$evidence_policy" != report ]; then
+    fail "input 'evidence-policy' needs input 'evidence' (a folder of recorded replies)"
 fi
 
 if ! command -v "$bin" >/dev/null 2>&1; then

@@ -47,6 +47,8 @@ const VARS: &[&str] = &[
     "INPUT_FORMAT",
     "INPUT_IGNORE",
     "INPUT_LEVELS",
+    "INPUT_EVIDENCE",
+    "INPUT_EVIDENCE_POLICY",
     "PURCHASES_BIN",
     "GITHUB_ACTIONS",
     "GITHUB_OUTPUT",
@@ -333,4 +335,61 @@ fn a_provider_and_a_candidate_instead_of_two_files() {
         run.stderr.contains("input 'provider' is required"),
         "{run:?}"
     );
+}
+
+/// A folder with one recorded reply of `GET /items` carrying `body`.
+fn replies(pair: &Pair, body: &str) -> PathBuf {
+    let dir = pair.path("replies");
+    std::fs::create_dir_all(dir.join("sample")).unwrap();
+    let reply = purchase_clients::recording::Reply {
+        provider: "sample".into(),
+        operation: "listItems".into(),
+        method: "GET".into(),
+        path: "/items".into(),
+        query: Vec::new(),
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        redacted: 0,
+        body: body.as_bytes().to_vec(),
+    };
+    std::fs::write(
+        dir.join("sample/000001-listItems-200.reply"),
+        reply.to_bytes(),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn recorded_replies_weigh_the_changes_and_may_lower_the_unseen() {
+    let pair = Pair::new();
+    // The reply carried `total`: the removal stays breaking, with its count.
+    let seen = replies(&pair, r#"{"id":"a","total":1.5}"#);
+    let run = pair.run_pair(&[
+        ("INPUT_EVIDENCE", s(&seen)),
+        ("INPUT_EVIDENCE_POLICY", "lower-unseen"),
+    ]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stdout.contains("present in 1 of 1 recorded reply"),
+        "{run:?}"
+    );
+    // It never carried `total`: lowered to a warning, the step passes.
+    let unseen = replies(&pair, r#"{"id":"a"}"#);
+    let run = pair.run_pair(&[
+        ("INPUT_EVIDENCE", s(&unseen)),
+        ("INPUT_EVIDENCE_POLICY", "lower-unseen"),
+    ]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(run.stdout.starts_with("::warning"), "{run:?}");
+    assert!(
+        run.stdout.contains("never seen in 1 recorded reply)"),
+        "{run:?}"
+    );
+    // The policy without evidence, or a folder that is not there, is an input error.
+    let run = pair.run_pair(&[("INPUT_EVIDENCE_POLICY", "lower-unseen")]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("'evidence'"), "{run:?}");
+    let run = pair.run_pair(&[("INPUT_EVIDENCE", "no-such-folder")]);
+    assert_eq!(run.code, Some(2), "{run:?}");
 }

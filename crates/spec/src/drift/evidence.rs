@@ -180,19 +180,11 @@ impl Evidence {
                     .iter()
                     .map(|(v, c)| format!("{v} in {}", percent_of(*c, n)))
                     .collect();
-                format!(
-                    "seen: {} of {} recorded replies",
-                    listed.join(", "),
-                    count(n)
-                )
+                format!("seen: {} of {}", listed.join(", "), replies_of(n))
             } else if traffic.seen == 0 {
-                format!("never seen in {} recorded replies", count(n))
+                format!("never seen in {}", replies_of(n))
             } else {
-                format!(
-                    "present in {} of {} recorded replies",
-                    count(traffic.seen),
-                    count(n)
-                )
+                format!("present in {} of {}", count(traffic.seen), replies_of(n))
             };
             change.message = format!("{} ({note})", change.message);
             if policy == EvidencePolicy::LowerUnseen
@@ -286,6 +278,13 @@ fn status_of(pointer: &str) -> Option<u16> {
         .flatten()
 }
 
+/// `1 recorded reply`, `1,200 recorded replies`.
+fn replies_of(n: usize) -> String {
+    let noun = if n == 1 { "reply" } else { "replies" };
+    format!("{} recorded {noun}", count(n))
+}
+
+/// `1200` → `1,200`.
 fn count(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();

@@ -39,18 +39,6 @@ const NOT_COMPARED: &[(&str, &str)] = &[
         "TestBreaking_NonSunsetDeletedForDeprecatedParameter",
         "an extension (`x-other`) on a parameter",
     ),
-    (
-        "TestRequestPropertyStability_BelowThresholdEndpoint_NotReported",
-        "`x-stability-level` on a property (compared on operations only)",
-    ),
-    (
-        "TestRequestPropertyStability_BetaLevel_DraftToStableNotDetected",
-        "`x-stability-level` on a property (compared on operations only)",
-    ),
-    (
-        "TestResponsePropertyStability_BetaLevel_DraftToStableNotDetected",
-        "`x-stability-level` on a property (compared on operations only)",
-    ),
 ];
 
 #[derive(Deserialize)]

@@ -90,6 +90,8 @@ pub struct Schema {
     pub deprecated: bool,
     /// `x-sunset`: when a deprecated schema goes away, as written.
     pub sunset: Option<String>,
+    /// `x-stability-level` (`draft`, `alpha`, `beta`, `stable`), as written.
+    pub stability: Option<String>,
     /// `readOnly`, `writeOnly`.
     pub read_only: bool,
     /// `writeOnly`.
@@ -286,6 +288,10 @@ impl<'a> Canon<'a> {
         s.deprecated = obj.get("deprecated") == Some(&Value::Bool(true));
         s.sunset = obj
             .get("x-sunset")
+            .and_then(Value::as_str)
+            .map(String::from);
+        s.stability = obj
+            .get("x-stability-level")
             .and_then(Value::as_str)
             .map(String::from);
         s.read_only = obj.get("readOnly") == Some(&Value::Bool(true));
@@ -551,7 +557,14 @@ fn fingerprint(s: &Schema) -> u64 {
     let mut alts: Vec<u64> = s.any_of.iter().map(|a| a.fingerprint).collect();
     alts.sort_unstable();
     alts.hash(&mut h);
-    (s.deprecated, &s.sunset, s.read_only, s.write_only).hash(&mut h);
+    (
+        s.deprecated,
+        &s.sunset,
+        &s.stability,
+        s.read_only,
+        s.write_only,
+    )
+        .hash(&mut h);
     s.conflicts.hash(&mut h);
     let mut parts: Vec<&str> = s.all_of.iter().map(|p| p.key.as_str()).collect();
     parts.sort_unstable();

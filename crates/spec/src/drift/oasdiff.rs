@@ -56,6 +56,8 @@ pub const LEVELS: &[LevelDifference] = &[
     level("request-parameter-sunset-parse", B, "the spec's date is wrong: nothing on the wire changes"),
     level("request-property-deprecated-sunset-invalid", B, "a deprecation with a wrong date: nothing fails yet"),
     level("response-property-deprecated-sunset-invalid", B, "a deprecation with a wrong date: nothing fails yet"),
+    level("request-property-stability-decreased", B, "nothing fails yet: the property is declared less stable"),
+    level("response-property-stability-decreased", B, "nothing fails yet: the property is declared less stable"),
     level("request-parameter-property-type-changed", W, "values clients send in the parameter's object no longer fit, as for the parameter itself"),
 ];
 
@@ -103,5 +105,8 @@ pub const CASES: &[CaseDifference] = &[
     case("TestBreaking_RequestParameterMaxItemsWithoutFlatten", "", "request-parameter-max-items-decreased", "a parameter written on the path applies to each of its operations and is compared there (what oasdiff does with --flatten-params): calls sending more items are refused"),
     case("TestBreaking_RequiredPropertyWriteOnlyEnabled", "", "response-property-became-optional", "a required response property that becomes writeOnly is no longer in answers: a client built from the old spec expects it and fails to decode"),
     case("TestBreaking_ReqBodyNewRequiredPropertyNew", "", "new-required-request-property", "a name added to `required` with no property schema must still be sent: bodies without it are refused"),
+    case("TestRequestPropertyStability_BelowThresholdEndpoint_NotReported", "", "request-property-stability-decreased", "a property's declared stability is reported whatever the operation's (a warning when lowered: nothing fails yet); oasdiff leaves changes under a draft operation out"),
+    case("TestRequestPropertyStability_BetaLevel_DraftToStableNotDetected", "", "request-property-stability-increased", "a property declared more stable is reported (info); oasdiff leaves draft elements out"),
+    case("TestResponsePropertyStability_BetaLevel_DraftToStableNotDetected", "", "response-property-stability-increased", "a property declared more stable is reported (info); oasdiff leaves draft elements out"),
     case("TestNullableWrapping_NarrowedEnumStillReported", "", "request-property-became-nullable", "the property may now be null: the generated field's type becomes an Option (info, a crate change), which oasdiff does not report"),
 ];

@@ -627,6 +627,10 @@ pub const RULES: &[Rule] = &[
     rule("request-property-became-required-with-default", B, MAJ, true, "bodies without it are refused, its default notwithstanding"),
     rule("external-ref-not-followed", W, PAT, false, "a $ref to another document (a URL, a file not read, a cycle through files): what it points to is not compared, so a change there would go unseen"),
     rule("request-path-parameter-renamed", I, MAJ, false, "the path's text is the same on the wire, but the generated builder's setter is named after the parameter"),
+    rule("request-property-stability-decreased", W, PAT, true, "the property is declared less stable: nothing fails yet, but it may change without notice (oasdiff: error)"),
+    rule("request-property-stability-increased", I, PAT, true, "the property is declared more stable"),
+    rule("response-property-stability-decreased", W, PAT, true, "the property is declared less stable: nothing fails yet, but it may change without notice (oasdiff: error)"),
+    rule("response-property-stability-increased", I, PAT, true, "the property is declared more stable"),
     rule("unclassified-schema-change", W, MAJ, false, "a schema change no finer rule names: reported rather than dropped, to be looked at"),
 ];
 

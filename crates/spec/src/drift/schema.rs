@@ -285,6 +285,28 @@ impl SchemaDiff {
             } else {
                 "response"
             };
+            let level = |s: &Schema| {
+                let stability = s.stability.as_deref()?;
+                crate::drift::walk::STABILITY
+                    .iter()
+                    .position(|l| *l == stability)
+            };
+            if let (Some(o), Some(n)) = (level(old), level(new)) {
+                let how = match n.cmp(&o) {
+                    std::cmp::Ordering::Less => Some("decreased"),
+                    std::cmp::Ordering::Greater => Some("increased"),
+                    std::cmp::Ordering::Equal => None,
+                };
+                if let Some(how) = how {
+                    let levels = crate::drift::walk::STABILITY;
+                    out.push(
+                        format!("{dir}-property-stability-{how}"),
+                        at,
+                        false,
+                        format!("{what}: stability went from {} to {}", levels[o], levels[n]),
+                    );
+                }
+            }
             match (old.deprecated, new.deprecated) {
                 (false, true) => {
                     let (rule, when) = match new.sunset.as_deref() {

@@ -164,7 +164,7 @@ fn security_alternatives(list: Option<&Value>) -> BTreeSet<Alt> {
 }
 
 /// The stability levels `x-stability-level` may take, least stable first.
-const STABILITY: &[&str] = &["draft", "alpha", "beta", "stable"];
+pub(crate) const STABILITY: &[&str] = &["draft", "alpha", "beta", "stable"];
 
 fn is_true(v: &Value, key: &str) -> bool {
     v.get(key) == Some(&Value::Bool(true))

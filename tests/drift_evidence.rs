@@ -175,6 +175,35 @@ async fn recorded_replies_weigh_each_change_to_a_response_element() {
         .find(|c| c["rule"] == "response-success-status-removed")
         .unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(removed["traffic"]["seen"], replies, "{removed:#}");
+
+    // A response header: the records do not keep every header, so the change is not weighed
+    // (not "never seen") and the policy leaves it as it is.
+    let with_header = |ty: &str| {
+        old_spec().replacen(
+            "          description: Returns a paginated list of all purchases for your account\n",
+            &format!("          description: Returns a paginated list of all purchases for your account\n          headers:\n            X-Rate-Limit:\n              required: true\n              schema:\n                type: {ty}\n"),
+            1,
+        )
+    };
+    std::fs::write(dir.path().join("old.yaml"), with_header("integer")).unwrap();
+    std::fs::write(dir.path().join("new.yaml"), with_header("string")).unwrap();
+    for policy in ["report", "lower-unseen"] {
+        let (code, report) = drift(dir.path(), &plain, &["--evidence-policy", policy]);
+        let changes = report["changes"].as_array().unwrap();
+        let header = changes
+            .iter()
+            .find(|c| {
+                c["pointer"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/headers/X-Rate-Limit")
+            })
+            .unwrap_or_else(|| panic!("{report:#}"));
+        assert!(header["traffic"].is_null(), "{policy}: {header:#}");
+        assert_eq!(header["level"], "breaking", "{policy}: {header:#}");
+        assert_eq!(code, 1, "{policy}: {report:#}");
+    }
+    std::fs::write(dir.path().join("old.yaml"), old_spec()).unwrap();
     std::fs::write(dir.path().join("new.yaml"), new_spec()).unwrap();
 
     // The drifting mock already sends drift_note in every reply: the new spec only says so.

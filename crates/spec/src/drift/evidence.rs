@@ -202,7 +202,8 @@ impl Evidence {
     }
 
     fn traffic(&self, change: &super::Change, new: &Value) -> Option<Traffic> {
-        if !change.rule.starts_with("response-") {
+        // Response bodies and statuses; a reply's headers are not all recorded.
+        if !change.rule.starts_with("response-") || change.pointer.contains("/headers/") {
             return None;
         }
         let ops = &change.operations;

@@ -91,7 +91,7 @@ impl Bundler {
         if self.stack.len() >= MAX_DEPTH || path.is_empty() || path.contains("://") {
             return None;
         }
-        let target_file = file.parent().unwrap_or(Path::new("")).join(path);
+        let target_file = normalize(&file.parent().unwrap_or(Path::new("")).join(path));
         let name = target_file.display().to_string();
         let key = format!("{name}#{fragment}");
         let done = self
@@ -124,8 +124,11 @@ impl Bundler {
             whole.pointer(fragment)?.clone()
         };
         // A reference inside the target that stays in its file (`#/...`) now names that
-        // file.
-        localize(&mut target, &name);
+        // file, relative to itself (it is followed from there).
+        let own = target_file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned());
+        localize(&mut target, own.as_deref().unwrap_or(&name));
         self.stack.push(key.clone());
         self.inline(&mut target, &target_file);
         self.stack.pop();
@@ -166,6 +169,25 @@ impl Bundler {
         self.taken.insert(name.clone());
         name
     }
+}
+
+/// `a/./b/../c.yaml` → `a/c.yaml`, without touching the file system: one file reached by
+/// two ways of writing its path is read once and its cycles are seen as cycles.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Makes `#/...` references in `v` point into `file`.

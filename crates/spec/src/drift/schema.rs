@@ -285,27 +285,17 @@ impl SchemaDiff {
             } else {
                 "response"
             };
-            let level = |s: &Schema| {
-                let stability = s.stability.as_deref()?;
-                crate::drift::walk::STABILITY
-                    .iter()
-                    .position(|l| *l == stability)
-            };
-            if let (Some(o), Some(n)) = (level(old), level(new)) {
-                let how = match n.cmp(&o) {
-                    std::cmp::Ordering::Less => Some("decreased"),
-                    std::cmp::Ordering::Greater => Some("increased"),
-                    std::cmp::Ordering::Equal => None,
-                };
-                if let Some(how) = how {
-                    let levels = crate::drift::walk::STABILITY;
-                    out.push(
-                        format!("{dir}-property-stability-{how}"),
-                        at,
-                        false,
-                        format!("{what}: stability went from {} to {}", levels[o], levels[n]),
-                    );
-                }
+            let moved = crate::drift::walk::stability_moved(
+                old.stability.as_deref(),
+                new.stability.as_deref(),
+            );
+            if let Some((how, from, to)) = moved {
+                out.push(
+                    format!("{dir}-property-stability-{how}"),
+                    at,
+                    false,
+                    format!("{what}: stability went from {from} to {to}"),
+                );
             }
             match (old.deprecated, new.deprecated) {
                 (false, true) => {

@@ -166,6 +166,22 @@ fn security_alternatives(list: Option<&Value>) -> BTreeSet<Alt> {
 /// The stability levels `x-stability-level` may take, least stable first.
 pub(crate) const STABILITY: &[&str] = &["draft", "alpha", "beta", "stable"];
 
+/// How a stability level moved (`decreased` or `increased`, from, to), when both are levels
+/// and they differ.
+pub(crate) fn stability_moved(
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Option<(&'static str, &'static str, &'static str)> {
+    let level = |s: Option<&str>| STABILITY.iter().position(|l| Some(*l) == s);
+    let (o, n) = (level(old)?, level(new)?);
+    let how = match n.cmp(&o) {
+        std::cmp::Ordering::Less => "decreased",
+        std::cmp::Ordering::Greater => "increased",
+        std::cmp::Ordering::Equal => return None,
+    };
+    Some((how, STABILITY[o], STABILITY[n]))
+}
+
 fn is_true(v: &Value, key: &str) -> bool {
     v.get(key) == Some(&Value::Bool(true))
 }
@@ -521,16 +537,13 @@ impl<'a> Walk<'a> {
             }
             _ => {}
         }
-        let (o, n) = (sunset(old), sunset(new));
-        if o != n {
-            for (side, value) in [(true, &o), (false, &n)] {
-                if let Some(v) = value.as_deref().filter(|v| sunset_date(v).is_none()) {
-                    let at = if side { old.at.as_str() } else { at };
-                    let message = format!("x-sunset {v:?} is not a date (YYYY-MM-DD or RFC 3339)");
-                    self.push(name, finding("api-path-sunset-parse", at, side, message));
-                }
-            }
-        }
+        self.unparsed_sunsets(
+            name,
+            "api-path-sunset-parse",
+            "the operation",
+            (old.op, &old.at),
+            (new.op, at),
+        );
         self.stability(old, new);
         match (str_of(old.op, "operationId"), str_of(new.op, "operationId")) {
             (Some(o), n) if n != Some(o) => self.push(
@@ -581,6 +594,28 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// An `x-sunset` of `what` that is not a date, on either side, when the two differ.
+    fn unparsed_sunsets(
+        &mut self,
+        op: &str,
+        rule: &'static str,
+        what: &str,
+        old: (&Value, &str),
+        new: (&Value, &str),
+    ) {
+        let (o, n) = (str_of(old.0, "x-sunset"), str_of(new.0, "x-sunset"));
+        if o == n {
+            return;
+        }
+        for (side, value, at) in [(true, o, old.1), (false, n, new.1)] {
+            if let Some(v) = value.filter(|v| sunset_date(v).is_none()) {
+                let message =
+                    format!("{what}: x-sunset {v:?} is not a date (YYYY-MM-DD or RFC 3339)");
+                self.push(op, finding(rule, at, side, message));
+            }
+        }
+    }
+
     /// `x-stability-level`: a value that is not a level, or a level lowered.
     fn stability(&mut self, old: &Op<'a>, new: &Op<'a>) {
         let (name, at) = (new.name.as_str(), new.at.as_str());
@@ -608,16 +643,14 @@ impl<'a> Walk<'a> {
                 );
             }
         }
-        if let (Some(lo), Some(ln)) = (level(o), level(n)) {
-            let rule = match ln.cmp(&lo) {
-                std::cmp::Ordering::Less => "api-stability-decreased",
-                std::cmp::Ordering::Greater => "api-stability-increased",
-                std::cmp::Ordering::Equal => return,
+        if let Some((how, from, to)) =
+            stability_moved(o.and_then(Value::as_str), n.and_then(Value::as_str))
+        {
+            let rule = match how {
+                "decreased" => "api-stability-decreased",
+                _ => "api-stability-increased",
             };
-            let message = format!(
-                "the operation's stability went from {} to {}",
-                STABILITY[lo], STABILITY[ln]
-            );
+            let message = format!("the operation's stability went from {from} to {to}");
             self.push(name, finding(rule, at, false, message));
         }
     }
@@ -843,9 +876,9 @@ impl<'a> Walk<'a> {
         );
         for (key, (p, p_at)) in &op_params {
             let shown = format!("{} parameter {}", key.0, str_of(p, "name").unwrap_or(""));
-            let sunset = |p: &Value| str_of(p, "x-sunset").map(String::from);
+            let sunset = |p: &'a Value| str_of(p, "x-sunset");
             let Some((np, np_at)) = np_params.get(key) else {
-                let rule = match (is_true(p, "deprecated"), sunset(p).map(|s| sunset_date(&s))) {
+                let rule = match (is_true(p, "deprecated"), sunset(p).map(sunset_date)) {
                     (false, _) => "request-parameter-removed",
                     (true, Some(None)) => "request-parameter-sunset-parse",
                     (true, Some(Some(d))) if d > self.today => {
@@ -921,19 +954,13 @@ impl<'a> Walk<'a> {
                     finding("request-parameter-sunset-deleted", np_at, false, message),
                 );
             }
-            if os != ns {
-                for (side, value, at) in [(true, &os, p_at), (false, &ns, np_at)] {
-                    if let Some(v) = value.as_deref().filter(|v| sunset_date(v).is_none()) {
-                        let message = format!(
-                            "{shown}: x-sunset {v:?} is not a date (YYYY-MM-DD or RFC 3339)"
-                        );
-                        self.push(
-                            &name,
-                            finding("request-parameter-sunset-parse", at, side, message),
-                        );
-                    }
-                }
-            }
+            self.unparsed_sunsets(
+                &name,
+                "request-parameter-sunset-parse",
+                &shown,
+                (p, p_at),
+                (np, np_at),
+            );
             if docs(p) != docs(np) {
                 self.push(
                     &name,

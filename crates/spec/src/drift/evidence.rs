@@ -167,8 +167,9 @@ impl Evidence {
     /// Adds [`Traffic`] to every change of `report` that touches a response element, and
     /// applies `policy`. `new` is the new document (for the enum values a change drops).
     pub fn weigh(&self, report: &mut DriftReport, new: &Value, policy: EvidencePolicy) {
+        let canon = Canon::new(new);
         for change in &mut report.changes {
-            let Some(mut traffic) = self.traffic(change, new) else {
+            let Some(mut traffic) = self.traffic(change, new, &canon) else {
                 continue;
             };
             let n = traffic.replies;
@@ -201,7 +202,8 @@ impl Evidence {
         report.summarize();
     }
 
-    fn traffic(&self, change: &super::Change, new: &Value) -> Option<Traffic> {
+    /// `canon` reads `new`.
+    fn traffic(&self, change: &super::Change, new: &Value, canon: &Canon<'_>) -> Option<Traffic> {
         // Response bodies and statuses; a reply's headers are not all recorded.
         if !change.rule.starts_with("response-") || change.pointer.contains("/headers/") {
             return None;
@@ -230,7 +232,6 @@ impl Evidence {
         }
         // Enum values no longer listed: how often each was sent.
         if change.rule.contains("enum-value-removed") {
-            let canon = Canon::new(new);
             let schema = new.pointer(pointer).map(|s| canon.schema(s, pointer));
             let listed: BTreeSet<String> = schema
                 .iter()

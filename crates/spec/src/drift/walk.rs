@@ -978,26 +978,21 @@ impl<'a> Walk<'a> {
             let form = matches!(key.0.as_str(), "query" | "cookie")
                 && str_of(np, "style").is_none_or(|s| s == "form")
                 && np.get("explode") != Some(&Value::Bool(false));
-            if form {
-                let o = self.old_canon.schema(os, &format!("{p_at}/schema"));
-                let n = self.new_canon.schema(ns, &format!("{np_at}/schema"));
-                if scalar_became_exploded_array(&o, &n) {
-                    let message = format!(
-                        "{shown} is now an array, sent as repeated values: one value is the same text as before"
-                    );
-                    self.push(
-                        &name,
-                        finding("request-parameter-type-generalized", &n.at, false, message),
-                    );
-                    continue;
-                }
+            let o = self.old_canon.schema(os, &format!("{p_at}/schema"));
+            let n = self.new_canon.schema(ns, &format!("{np_at}/schema"));
+            if form && scalar_became_exploded_array(&o, &n) {
+                let message = format!(
+                    "{shown} is now an array, sent as repeated values: one value is the same text as before"
+                );
+                self.push(
+                    &name,
+                    finding("request-parameter-type-generalized", &n.at, false, message),
+                );
+                continue;
             }
-            self.schema(
-                &name,
-                (os, &format!("{p_at}/schema")),
-                (ns, &format!("{np_at}/schema")),
-                Scope::Parameter,
-            );
+            for f in self.schemas.compare(&o, &n, Scope::Parameter, true) {
+                self.push(&name, f);
+            }
         }
         for (key, (np, np_at)) in np_params
             .iter()

@@ -176,32 +176,44 @@ async fn recorded_replies_weigh_each_change_to_a_response_element() {
         .unwrap_or_else(|| panic!("{report:#}"));
     assert_eq!(removed["traffic"]["seen"], replies, "{removed:#}");
 
-    // A response header: the records do not keep every header, so the change is not weighed
-    // (not "never seen") and the policy leaves it as it is.
-    let with_header = |ty: &str| {
-        old_spec().replacen(
-            "          description: Returns a paginated list of all purchases for your account\n",
-            &format!("          description: Returns a paginated list of all purchases for your account\n          headers:\n            X-Rate-Limit:\n              required: true\n              schema:\n                type: {ty}\n"),
-            1,
-        )
+    // A response header, its schema written in place or in components: the records do not
+    // keep every header, so the change is not weighed (not "never seen") and the policy
+    // leaves it as it is.
+    let with_header = |schema: &str, ty: &str| {
+        old_spec()
+            .replacen(
+                "          description: Returns a paginated list of all purchases for your account\n",
+                &format!("          description: Returns a paginated list of all purchases for your account\n          headers:\n            X-Rate-Limit:\n              required: true\n              schema:\n                {schema}\n"),
+                1,
+            )
+            .replacen(
+                "components:\n",
+                &format!("components:\n  schemas:\n    RateLimit:\n      type: {ty}\n"),
+                1,
+            )
     };
-    std::fs::write(dir.path().join("old.yaml"), with_header("integer")).unwrap();
-    std::fs::write(dir.path().join("new.yaml"), with_header("string")).unwrap();
-    for policy in ["report", "lower-unseen"] {
-        let (code, report) = drift(dir.path(), &plain, &["--evidence-policy", policy]);
-        let changes = report["changes"].as_array().unwrap();
-        let header = changes
-            .iter()
-            .find(|c| {
-                c["pointer"]
-                    .as_str()
-                    .unwrap()
-                    .contains("/headers/X-Rate-Limit")
-            })
-            .unwrap_or_else(|| panic!("{report:#}"));
-        assert!(header["traffic"].is_null(), "{policy}: {header:#}");
-        assert_eq!(header["level"], "breaking", "{policy}: {header:#}");
-        assert_eq!(code, 1, "{policy}: {report:#}");
+    for schema in ["type: {ty}", "$ref: '#/components/schemas/RateLimit'"] {
+        for (side, ty) in [("old", "integer"), ("new", "string")] {
+            let text = with_header(&schema.replace("{ty}", ty), ty);
+            std::fs::write(dir.path().join(format!("{side}.yaml")), text).unwrap();
+        }
+        for policy in ["report", "lower-unseen"] {
+            let (code, report) = drift(dir.path(), &plain, &["--evidence-policy", policy]);
+            let changes = report["changes"].as_array().unwrap();
+            let header = changes
+                .iter()
+                .find(|c| c["rule"] == "response-header-type-changed")
+                .unwrap_or_else(|| panic!("{schema}: {report:#}"));
+            assert!(
+                header["traffic"].is_null(),
+                "{schema}, {policy}: {header:#}"
+            );
+            assert_eq!(
+                header["level"], "breaking",
+                "{schema}, {policy}: {header:#}"
+            );
+            assert_eq!(code, 1, "{schema}, {policy}: {report:#}");
+        }
     }
     std::fs::write(dir.path().join("old.yaml"), old_spec()).unwrap();
     std::fs::write(dir.path().join("new.yaml"), new_spec()).unwrap();

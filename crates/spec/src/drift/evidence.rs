@@ -204,8 +204,9 @@ impl Evidence {
 
     /// `canon` reads `new`.
     fn traffic(&self, change: &super::Change, new: &Value, canon: &Canon<'_>) -> Option<Traffic> {
-        // Response bodies and statuses; a reply's headers are not all recorded.
-        if !change.rule.starts_with("response-") || change.pointer.contains("/headers/") {
+        // Response bodies and statuses. A reply's headers are not all recorded: a header's
+        // change (by its rule, wherever its schema is written) is not weighed.
+        if !change.rule.starts_with("response-") || change.rule.starts_with("response-header-") {
             return None;
         }
         let ops = &change.operations;
